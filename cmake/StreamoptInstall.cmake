@@ -1,0 +1,22 @@
+include(CMakePackageConfigHelpers)
+set(STREAMOPT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/streamopt)
+
+install(DIRECTORY include/streamopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS streamopt_core EXPORT streamoptTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS streamopt_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(EXPORT streamoptTargets NAMESPACE streamopt:: DESTINATION ${STREAMOPT_CMAKE_DIR})
+
+configure_package_config_file(cmake/streamoptConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfig.cmake
+  INSTALL_DESTINATION ${STREAMOPT_CMAKE_DIR})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/streamoptConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfigVersion.cmake
+        DESTINATION ${STREAMOPT_CMAKE_DIR})
+
+configure_file(cmake/streamopt.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,28 @@
+#pragma once
+/// \file abr.hpp
+/// The ABR controller interface: two calls per segment, as a player makes them.
+
+#include <string>
+
+#include "streamopt/types.hpp"
+
+namespace streamopt {
+
+/// Interface of every ABR controller. A player calls `on_download()` after
+/// each segment and `decide()` before the next request. One instance serves
+/// one session; many instances may run concurrently on different threads.
+class AbrController {
+ public:
+  virtual ~AbrController() = default;
+  /// Feeds one finished download.
+  virtual void on_download(const DownloadReport& report) = 0;
+  /// Picks the rung (and an optional wait) for `state.next_segment`.
+  /// The returned rung is always a valid index into the manifest.
+  [[nodiscard]] virtual Decision decide(const PlayerState& state) = 0;
+  /// Forgets per-session state.
+  virtual void reset() = 0;
+  /// The registry name, e.g. "robust_mpc".
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+}  // namespace streamopt

@@ -1,0 +1,79 @@
+#pragma once
+/// \file qoe.hpp
+/// QoE models (per-segment scores) and session statistics.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "streamopt/manifest.hpp"
+#include "streamopt/types.hpp"
+
+namespace streamopt {
+
+/// Per-segment QoE split into its parts: total = utility - rebuffer - smoothness.
+struct QoeTerms {
+  double utility = 0;              ///< q(R) of the segment's rung
+  double rebuffer_penalty = 0;     ///< rebuffer weight x stall seconds
+  double smoothness_penalty = 0;   ///< smoothness weight x |q(R) - q(R_prev)|
+  double total = 0;                ///< utility - rebuffer_penalty - smoothness_penalty
+};
+
+/// Which utility q(R) the model uses.
+enum class QoeKind {
+  lin,      ///< q(R) = R in Mbps (Pensieve / MPC QoE_lin)
+  log,      ///< q(R) = ln(R / R_min) (MPC QoE_log)
+  hd,       ///< q(R) from a per-rung table, default 1,2,3,12,15,20 (MPC QoE_hd)
+  quality,  ///< q = the manifest's per-segment quality score
+};
+
+/// A QoE model bound to one manifest: QoE_k = q(R_k) - mu x rebuffer_k -
+/// lambda x |q(R_k) - q(R_{k-1})|. Built from a spec such as `lin`,
+/// `log:rebuffer=2.66`, `hd:utilities=1/2/3/12/15/20` or `quality:rebuffer=10`.
+class QoeModel {
+ public:
+  /// Parses the spec and binds it to `manifest`. Defaults follow the MPC and
+  /// Pensieve papers: lin mu=4.3, log mu=2.66, hd mu=8, quality mu=4.3; lambda=1.
+  /// Throws `Error` for unknown kinds or options, for `hd` on a ladder whose
+  /// size differs from its table, and for `quality` without manifest scores.
+  QoeModel(std::string_view spec, const Manifest& manifest);
+
+  /// q of `rung` for `segment`.
+  [[nodiscard]] double utility(std::size_t rung, std::size_t segment) const;
+  /// QoE of one segment; `prev_rung` is kNoRung for the first segment (no
+  /// smoothness term).
+  [[nodiscard]] QoeTerms segment(std::size_t rung, std::size_t prev_rung, std::size_t segment,
+                                 double rebuffer_s) const;
+  [[nodiscard]] QoeKind kind() const { return kind_; }                        ///< utility kind
+  [[nodiscard]] double rebuffer_penalty_per_s() const { return rebuffer_; }    ///< mu
+  [[nodiscard]] double smoothness_weight() const { return smoothness_; }       ///< lambda
+  [[nodiscard]] const std::string& spec() const { return spec_; }              ///< canonical spec
+
+ private:
+  const Manifest* manifest_;
+  QoeKind kind_;
+  double rebuffer_;
+  double smoothness_;
+  std::vector<double> table_;  // per-rung utility for lin/log/hd
+  std::string spec_;
+};
+
+/// Statistics of one played session.
+struct SessionStats {
+  std::size_t segments = 0;         ///< segments played
+  double qoe_sum = 0;               ///< sum of per-segment QoE over all segments
+  double qoe_sum_pensieve = 0;      ///< sum over segments 2..N (Pensieve papers' convention)
+  double qoe_per_segment = 0;       ///< qoe_sum_pensieve / (N - 1): the table's main number
+  double utility_per_segment = 0;   ///< mean utility over segments 2..N
+  double rebuffer_penalty_per_segment = 0;    ///< mean rebuffer penalty over segments 2..N
+  double smoothness_penalty_per_segment = 0;  ///< mean smoothness penalty over segments 2..N
+  double mean_bitrate_bps = 0;      ///< mean nominal bitrate of the played rungs
+  double rebuffer_s = 0;            ///< total stall time, startup excluded
+  double rebuffer_ratio = 0;        ///< rebuffer / (rebuffer + played media time)
+  double startup_delay_s = 0;       ///< time to first frame
+  std::size_t switches = 0;         ///< number of rung changes
+  double mean_switch_bps = 0;       ///< mean |bitrate change| per switch (0 without switches)
+};
+
+}  // namespace streamopt

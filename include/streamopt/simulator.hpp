@@ -1,0 +1,82 @@
+#pragma once
+/// \file simulator.hpp
+/// The chunk-level trace-driven simulator.
+
+#include <cstddef>
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "streamopt/abr.hpp"
+#include "streamopt/manifest.hpp"
+#include "streamopt/qoe.hpp"
+#include "streamopt/trace.hpp"
+
+namespace streamopt {
+
+/// Simulator semantics.
+enum class SimMode {
+  pensieve,  ///< bit-for-bit the public Pensieve test simulator (fixed_env.py)
+  standard,  ///< configurable player model ("default" on the CLI)
+};
+
+/// Simulator parameters. Use `SimConfig::pensieve()` or `SimConfig::standard()`.
+struct SimConfig {
+  SimMode mode = SimMode::standard;  ///< semantics
+  double rtt_s = 0.08;               ///< added to every download
+  double payload_fraction = 0.95;    ///< share of trace throughput carrying payload
+  double max_buffer_s = 60.0;        ///< the player waits while the buffer is above this
+  double sleep_step_s = 0.5;         ///< pensieve mode: waits are whole multiples of this
+  double startup_threshold_s = 4.0;  ///< standard mode: playback starts at this much buffer
+  std::size_t segment_count = 0;     ///< segments per session; 0 = all of the manifest
+  std::size_t initial_rung = kNoRung;  ///< force the first segment's rung (kNoRung: ask the controller)
+
+  /// Pensieve's fixed_env.py: 80 ms RTT, 95 % payload, 60 s buffer cap with
+  /// 500 ms sleeps, 48 segments, first segment at rung 1.
+  static SimConfig pensieve();
+  /// The standard player: same link constants, continuous waits, playback
+  /// starting after one segment, all segments of the manifest.
+  static SimConfig standard();
+  /// Parses "pensieve" or "default".
+  static SimConfig from_name(std::string_view mode);
+};
+
+/// One simulated segment.
+struct SegmentRecord {
+  std::size_t segment = 0;       ///< index in the title
+  double time_s = 0;             ///< session clock after the download and any wait
+  std::size_t rung = 0;          ///< rung fetched
+  double bitrate_bps = 0;        ///< nominal bitrate of that rung
+  double buffer_s = 0;           ///< buffer after the download (and the wait)
+  double rebuffer_s = 0;         ///< stall during this download
+  std::uint64_t size_bytes = 0;  ///< bytes fetched
+  double download_time_s = 0;    ///< request to last byte, RTT included
+  double sleep_s = 0;            ///< time spent waiting after the download (buffer full)
+  double delay_s = 0;            ///< controller-requested wait before the request
+  QoeTerms qoe;                  ///< QoE of this segment
+};
+
+/// A whole session.
+struct SessionResult {
+  std::vector<SegmentRecord> segments;  ///< one per segment
+  SessionStats stats;                   ///< summary
+};
+
+/// Plays one session of `manifest` over `trace`, asking `abr` before every
+/// segment (except a forced first one) and reporting every download to it.
+/// Resets `abr` first. Throws `Error` on an invalid trace or config, or when
+/// the controller returns an out-of-range rung.
+SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,
+                       const SimConfig& config, const QoeModel& qoe);
+
+/// Summarises records (used by `simulate`; exposed for logs read back).
+SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifest& manifest,
+                       double startup_delay_s);
+
+/// Writes records in the Pensieve 7-column log format
+/// (`time_s bitrate_kbps buffer_s rebuffer_s chunk_bytes delay_ms reward`),
+/// through a temporary file renamed into place.
+void write_pensieve_log(const std::vector<SegmentRecord>& segments,
+                        const std::filesystem::path& path);
+
+}  // namespace streamopt

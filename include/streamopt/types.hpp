@@ -1,0 +1,67 @@
+#pragma once
+/// \file types.hpp
+/// Value types exchanged between a player (or the simulator) and the
+/// decision engine. SI units throughout: seconds, bytes, bits per second.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace streamopt {
+
+/// Marker for "no rung yet" in `PlayerState::last_rung`.
+inline constexpr std::size_t kNoRung = static_cast<std::size_t>(-1);
+
+/// What a player reports after a segment finished downloading.
+struct DownloadReport {
+  std::size_t segment = 0;      ///< index of the segment in the title
+  std::size_t rung = 0;         ///< rung it was fetched at
+  std::uint64_t size_bytes = 0; ///< bytes received
+  double start_time_s = 0;      ///< clock when the request was sent
+  double download_time_s = 0;   ///< request to last byte, including RTT (> 0)
+  /// Measured throughput: size x 8 / download time, bits per second.
+  [[nodiscard]] double throughput_bps() const {
+    return download_time_s > 0 ? static_cast<double>(size_bytes) * 8.0 / download_time_s : 0.0;
+  }
+  /// Clock when the last byte arrived.
+  [[nodiscard]] double end_time_s() const { return start_time_s + download_time_s; }
+};
+
+/// The player's state when it asks for the next decision.
+struct PlayerState {
+  double now_s = 0;                  ///< player clock
+  double buffer_s = 0;               ///< seconds of media buffered ahead of the playhead
+  std::size_t next_segment = 0;      ///< index of the segment to fetch next
+  std::size_t segments_left = 0;     ///< segments still to fetch, the next one included
+  std::size_t last_rung = kNoRung;   ///< rung of the previous segment, kNoRung before the first
+  bool rebuffered = false;           ///< the previous download stalled playback
+};
+
+/// Why a controller decided what it did, for logs and debugging.
+struct DecisionReasons {
+  std::string rule;                 ///< which rule decided (e.g. "bola", "throughput", "reservoir")
+  double estimate_bps = 0;          ///< throughput estimate used (0 when none)
+  double conservative_bps = 0;      ///< lower estimate used (0 when none)
+  double buffer_s = 0;              ///< buffer the decision saw
+  std::vector<double> scores;       ///< per-rung scores where the rule has them
+  std::vector<std::size_t> plan;    ///< planned rung sequence (MPC), first = this decision
+  double objective = 0;             ///< value of the plan's objective (MPC)
+};
+
+/// A controller's answer: the rung to fetch, and how long to wait before
+/// requesting it (BOLA waits when its buffer is above the rung's bound).
+struct Decision {
+  std::size_t rung = 0;    ///< index into the manifest's rungs
+  double delay_s = 0;      ///< wait this long before the request (>= 0)
+  DecisionReasons reasons; ///< explanation
+};
+
+/// A throughput prediction: a point estimate and a conservative (lower) one.
+struct Prediction {
+  double estimate_bps = 0;      ///< point estimate, bits per second
+  double conservative_bps = 0;  ///< lower estimate for robust decisions, <= estimate_bps
+  bool valid = false;           ///< false before the first sample
+};
+
+}  // namespace streamopt

@@ -1,0 +1,32 @@
+#pragma once
+// Factories of the built-in ABR controllers, registered in core/registry.cpp,
+// plus small helpers they share.
+
+#include <memory>
+
+#include "streamopt/abr.hpp"
+#include "streamopt/manifest.hpp"
+#include "streamopt/options.hpp"
+
+namespace streamopt::abr {
+
+std::unique_ptr<AbrController> make_fixed(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_rate_based(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_bba(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_bola(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_dynamic(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_mpc(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_robust_mpc(const Manifest& manifest, const OptionMap& options);
+
+// Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
+std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);
+
+// Reads a rung index option and checks it against the ladder.
+std::size_t rung_option(const Manifest& manifest, const OptionMap& options, const char* key,
+                        std::size_t fallback);
+
+// Reads a number option that must lie in [low, high].
+double ranged_option(const OptionMap& options, const char* key, double fallback, double low,
+                     double high);
+
+}  // namespace streamopt::abr

@@ -1,0 +1,33 @@
+#pragma once
+// Factories of the built-in predictors, registered in core/registry.cpp.
+
+#include <deque>
+#include <memory>
+
+#include "streamopt/options.hpp"
+#include "streamopt/predictor.hpp"
+
+namespace streamopt::predict {
+
+std::unique_ptr<ThroughputPredictor> make_last_sample(const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_ewma(const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const OptionMap& options);
+// `robust` wraps the predictor named by option `inner` (default harmonic).
+std::unique_ptr<ThroughputPredictor> make_robust(const OptionMap& options);
+
+// Robust wrapper around any predictor, exposed for RobustMPC.
+std::unique_ptr<ThroughputPredictor> make_robust_around(std::unique_ptr<ThroughputPredictor> inner,
+                                                       std::size_t error_window, bool carry_history);
+
+// Minimum of the last `window` throughput samples (the conservative estimate
+// of the window predictors).
+double window_min(const std::deque<double>& samples);
+
+// Pushes a sample and drops the oldest beyond `window`.
+void push_window(std::deque<double>& samples, double value, std::size_t window);
+
+// Reads a positive window size option.
+std::size_t window_option(const OptionMap& options, const char* key, std::size_t fallback);
+
+}  // namespace streamopt::predict

@@ -1,0 +1,63 @@
+// Dual EWMA as in dash.js and Shaka: fast and slow averages weighted by
+// download time, with zero-bias correction; the estimate is their minimum.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "predict/builtin.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt::predict {
+namespace {
+
+class Ewma final : public ThroughputPredictor {
+ public:
+  Ewma(double fast_half_life_s, double slow_half_life_s, double safety)
+      : fast_half_life_s_(fast_half_life_s), slow_half_life_s_(slow_half_life_s), safety_(safety) {}
+  void observe(const DownloadReport& report) override {
+    if (report.download_time_s <= 0) return;
+    const double sample = report.throughput_bps();
+    const double weight_s = report.download_time_s;
+    update(fast_, fast_half_life_s_, sample, weight_s);
+    update(slow_, slow_half_life_s_, sample, weight_s);
+    total_weight_s_ += weight_s;
+  }
+  [[nodiscard]] Prediction predict() const override {
+    if (total_weight_s_ <= 0) return {};
+    const double estimate =
+        std::min(corrected(fast_, fast_half_life_s_), corrected(slow_, slow_half_life_s_));
+    return {estimate, estimate * safety_, true};
+  }
+  void reset() override { fast_ = slow_ = total_weight_s_ = 0; }
+  [[nodiscard]] std::string name() const override { return "ewma"; }
+
+ private:
+  static void update(double& average, double half_life_s, double sample, double weight_s) {
+    const double alpha = std::pow(0.5, weight_s / half_life_s);
+    average = alpha * average + (1.0 - alpha) * sample;
+  }
+  [[nodiscard]] double corrected(double average, double half_life_s) const {
+    // The average started at 0; divide by the weight it has accumulated.
+    return average / (1.0 - std::pow(0.5, total_weight_s_ / half_life_s));
+  }
+  double fast_half_life_s_;
+  double slow_half_life_s_;
+  double safety_;
+  double fast_ = 0;
+  double slow_ = 0;
+  double total_weight_s_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ThroughputPredictor> make_ewma(const OptionMap& options) {
+  const double fast = options.get_double("fast_half_life_s", 3.0);
+  const double slow = options.get_double("slow_half_life_s", 8.0);
+  const double safety = options.get_double("safety", 0.9);
+  if (!(fast > 0) || !(slow > 0)) throw Error(fmt::format("{}: half-lives must be > 0", options.owner()));
+  if (!(safety > 0 && safety <= 1)) throw Error(fmt::format("{}: option safety must be in (0, 1]", options.owner()));
+  return std::make_unique<Ewma>(fast, slow, safety);
+}
+
+}  // namespace streamopt::predict

@@ -1,0 +1,280 @@
+#include "streamopt/evaluate.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/text_io.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt {
+
+namespace {
+
+bool is_oracle(const AlgorithmSpec& spec) { return spec.name == "oracle"; }
+
+OracleOptions oracle_options(const AlgorithmSpec& spec, const OracleOptions& defaults) {
+  OptionMap o("oracle", spec.options.values());
+  OracleOptions out = defaults;
+  out.time_step_s = o.get_double("time_step_s", defaults.time_step_s);
+  out.buffer_step_s = o.get_double("buffer_step_s", defaults.buffer_step_s);
+  o.check_all_used();
+  if (!(out.time_step_s > 0) || !(out.buffer_step_s > 0)) throw Error("oracle: grid steps must be > 0");
+  return out;
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return std::nan("");
+  std::sort(values.begin(), values.end());
+  // Linear interpolation between closest ranks (numpy's default).
+  const double pos = p * static_cast<double>(values.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
+EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& manifest,
+                          const EvaluationConfig& config) {
+  const Registry& registry = config.registry ? *config.registry : Registry::builtin();
+  if (config.algorithms.empty()) throw Error("evaluate: no algorithms given");
+  const QoeModel qoe(config.qoe, manifest);
+  // Fail fast on unknown names or options, before any work.
+  for (const auto& spec : config.algorithms) {
+    if (is_oracle(spec)) {
+      (void)oracle_options(spec, config.oracle);
+    } else {
+      (void)registry.make_abr(spec, manifest);
+    }
+  }
+  for (const auto& set : sets) {
+    for (const auto& trace : set.traces) validate_trace(trace);
+  }
+
+  struct Job {
+    std::size_t algorithm;
+    std::size_t set;
+    std::size_t trace;
+  };
+  std::vector<Job> jobs;
+  for (std::size_t a = 0; a < config.algorithms.size(); ++a) {
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+      for (std::size_t t = 0; t < sets[s].traces.size(); ++t) jobs.push_back({a, s, t});
+    }
+  }
+  EvaluationResult result;
+  result.sessions.resize(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const auto worker = [&] {
+    while (!failed) {
+      const std::size_t i = next++;
+      if (i >= jobs.size()) return;
+      const Job& job = jobs[i];
+      try {
+        const auto& spec = config.algorithms[job.algorithm];
+        const auto& trace = sets[job.set].traces[job.trace];
+        SessionResult session;
+        if (is_oracle(spec)) {
+          session = solve_oracle(trace, manifest, config.sim, qoe, oracle_options(spec, config.oracle)).session;
+        } else {
+          auto abr = registry.make_abr(spec, manifest);
+          session = simulate(trace, manifest, *abr, config.sim, qoe);
+        }
+        auto& out = result.sessions[i];
+        out.algorithm = spec.to_string();
+        out.trace_set = sets[job.set].name;
+        out.trace = trace.name;
+        out.stats = session.stats;
+        if (config.keep_segments) out.segments = std::move(session.segments);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed = true;
+        return;
+      }
+      const std::size_t finished = ++done;
+      if (config.progress) config.progress(finished, jobs.size());
+    }
+  };
+  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, jobs.size())));
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+
+  // Aggregate per (algorithm, set); oracle means per set for "% of oracle".
+  std::vector<double> oracle_mean(sets.size(), std::nan(""));
+  for (std::size_t a = 0; a < config.algorithms.size(); ++a) {
+    if (!is_oracle(config.algorithms[a])) continue;
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+      double sum = 0;
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (jobs[i].algorithm == a && jobs[i].set == s) {
+          sum += result.sessions[i].stats.qoe_sum_pensieve;
+          ++n;
+        }
+      }
+      if (n) oracle_mean[s] = sum / static_cast<double>(n);
+    }
+    break;
+  }
+  for (std::size_t a = 0; a < config.algorithms.size(); ++a) {
+    for (std::size_t s = 0; s < sets.size(); ++s) {
+      AggregateRow row;
+      row.algorithm = config.algorithms[a].to_string();
+      row.trace_set = sets[s].name;
+      std::vector<double> session_qoe;
+      double qoe_sum = 0;
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (jobs[i].algorithm != a || jobs[i].set != s) continue;
+        const auto& st = result.sessions[i].stats;
+        session_qoe.push_back(st.qoe_sum_pensieve);
+        qoe_sum += st.qoe_sum_pensieve;
+        row.qoe_per_segment += st.qoe_per_segment;
+        row.utility_per_segment += st.utility_per_segment;
+        row.rebuffer_penalty_per_segment += st.rebuffer_penalty_per_segment;
+        row.smoothness_penalty_per_segment += st.smoothness_penalty_per_segment;
+        row.mean_bitrate_bps += st.mean_bitrate_bps;
+        row.rebuffer_ratio += st.rebuffer_ratio;
+        row.switches += static_cast<double>(st.switches);
+      }
+      row.sessions = session_qoe.size();
+      if (row.sessions) {
+        const double n = static_cast<double>(row.sessions);
+        row.qoe_per_segment /= n;
+        row.utility_per_segment /= n;
+        row.rebuffer_penalty_per_segment /= n;
+        row.smoothness_penalty_per_segment /= n;
+        row.mean_bitrate_bps /= n;
+        row.rebuffer_ratio /= n;
+        row.switches /= n;
+        const double oracle = oracle_mean[s];
+        row.percent_of_oracle = oracle > 0 ? 100.0 * (qoe_sum / n) / oracle : std::nan("");
+      }
+      row.p10_session_qoe = percentile(session_qoe, 0.10);
+      row.p50_session_qoe = percentile(session_qoe, 0.50);
+      row.p90_session_qoe = percentile(session_qoe, 0.90);
+      result.rows.push_back(row);
+    }
+  }
+  return result;
+}
+
+namespace {
+
+std::string number(double v, int digits) {
+  return std::isnan(v) ? std::string("n/a") : fmt::format("{:.{}f}", v, digits);
+}
+
+}  // namespace
+
+std::string format_markdown_table(const EvaluationResult& result) {
+  std::string out =
+      "| algorithm | traces | sessions | QoE/segment | utility | rebuffer pen. | smoothness pen. | "
+      "% of oracle | p10 session | p50 session | p90 session | bitrate kbps | rebuffer % | switches |\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : result.rows) {
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                       r.algorithm, r.trace_set, r.sessions, number(r.qoe_per_segment, 4),
+                       number(r.utility_per_segment, 3), number(r.rebuffer_penalty_per_segment, 3),
+                       number(r.smoothness_penalty_per_segment, 3), number(r.percent_of_oracle, 1),
+                       number(r.p10_session_qoe, 2), number(r.p50_session_qoe, 2),
+                       number(r.p90_session_qoe, 2), number(r.mean_bitrate_bps / 1000.0, 0),
+                       number(100.0 * r.rebuffer_ratio, 2), number(r.switches, 1));
+  }
+  return out;
+}
+
+std::string format_csv(const EvaluationResult& result) {
+  std::string out =
+      "algorithm,trace_set,sessions,qoe_per_segment,utility_per_segment,rebuffer_penalty_per_segment,"
+      "smoothness_penalty_per_segment,percent_of_oracle,p10_session_qoe,p50_session_qoe,"
+      "p90_session_qoe,mean_bitrate_bps,rebuffer_ratio,switches\n";
+  const auto quote = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  for (const auto& r : result.rows) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", quote(r.algorithm), quote(r.trace_set),
+                       r.sessions, r.qoe_per_segment, r.utility_per_segment, r.rebuffer_penalty_per_segment,
+                       r.smoothness_penalty_per_segment, r.percent_of_oracle, r.p10_session_qoe,
+                       r.p50_session_qoe, r.p90_session_qoe, r.mean_bitrate_bps, r.rebuffer_ratio,
+                       r.switches);
+  }
+  return out;
+}
+
+std::string format_json(const EvaluationResult& result) {
+  const auto num = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  nlohmann::json doc;
+  doc["rows"] = nlohmann::json::array();
+  for (const auto& r : result.rows) {
+    doc["rows"].push_back({{"algorithm", r.algorithm},
+                           {"trace_set", r.trace_set},
+                           {"sessions", r.sessions},
+                           {"qoe_per_segment", num(r.qoe_per_segment)},
+                           {"utility_per_segment", num(r.utility_per_segment)},
+                           {"rebuffer_penalty_per_segment", num(r.rebuffer_penalty_per_segment)},
+                           {"smoothness_penalty_per_segment", num(r.smoothness_penalty_per_segment)},
+                           {"percent_of_oracle", num(r.percent_of_oracle)},
+                           {"p10_session_qoe", num(r.p10_session_qoe)},
+                           {"p50_session_qoe", num(r.p50_session_qoe)},
+                           {"p90_session_qoe", num(r.p90_session_qoe)},
+                           {"mean_bitrate_bps", num(r.mean_bitrate_bps)},
+                           {"rebuffer_ratio", num(r.rebuffer_ratio)},
+                           {"switches", num(r.switches)}});
+  }
+  doc["sessions"] = nlohmann::json::array();
+  for (const auto& s : result.sessions) {
+    const auto& st = s.stats;
+    doc["sessions"].push_back({{"algorithm", s.algorithm},
+                               {"trace_set", s.trace_set},
+                               {"trace", s.trace},
+                               {"segments", st.segments},
+                               {"qoe_sum", st.qoe_sum},
+                               {"qoe_sum_pensieve", st.qoe_sum_pensieve},
+                               {"qoe_per_segment", st.qoe_per_segment},
+                               {"mean_bitrate_bps", st.mean_bitrate_bps},
+                               {"rebuffer_s", st.rebuffer_s},
+                               {"rebuffer_ratio", st.rebuffer_ratio},
+                               {"startup_delay_s", st.startup_delay_s},
+                               {"switches", st.switches},
+                               {"mean_switch_bps", st.mean_switch_bps}});
+  }
+  return doc.dump(1) + "\n";
+}
+
+void write_evaluation(const EvaluationResult& result, const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(fmt::format("{}: cannot create directory: {}", dir.string(), ec.message()));
+  detail::write_file_atomic(dir / "table.md", format_markdown_table(result));
+  detail::write_file_atomic(dir / "results.csv", format_csv(result));
+  detail::write_file_atomic(dir / "results.json", format_json(result));
+  for (const auto& s : result.sessions) {
+    if (s.segments.empty()) continue;
+    const fs::path log_dir = dir / "logs" / s.algorithm / s.trace_set;
+    fs::create_directories(log_dir, ec);
+    if (ec) throw Error(fmt::format("{}: cannot create directory: {}", log_dir.string(), ec.message()));
+    write_pensieve_log(s.segments, log_dir / s.trace);
+  }
+}
+
+}  // namespace streamopt

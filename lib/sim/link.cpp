@@ -1,0 +1,110 @@
+#include "sim/link.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "streamopt/error.hpp"
+
+namespace streamopt::sim {
+
+namespace {
+// A single download may not take longer than this (a near-dead trace would
+// otherwise loop for hours of CPU time).
+constexpr double kMaxDownloadS = 30.0 * 86400.0;
+
+[[noreturn]] void too_slow(const NetworkTrace& trace, std::uint64_t bytes) {
+  throw Error(fmt::format("trace {}: downloading {} bytes would take over {} s (no usable throughput)",
+                          trace.name, bytes, kMaxDownloadS));
+}
+}  // namespace
+
+PensieveLink::PensieveLink(const NetworkTrace& trace, double payload_fraction, double rtt_ms)
+    : trace_(&trace), payload_fraction_(payload_fraction), rtt_ms_(rtt_ms), last_time_s_(trace.time_s[0]) {}
+
+void PensieveLink::next_sample() {
+  last_time_s_ = trace_->time_s[ptr_];
+  ++ptr_;
+  if (ptr_ >= trace_->time_s.size()) {
+    // fixed_env.py loops back to sample 1 with the clock at 0, not time_s[0].
+    ptr_ = 1;
+    last_time_s_ = 0;
+  }
+}
+
+double PensieveLink::download_ms(std::uint64_t bytes) {
+  const double size = static_cast<double>(bytes);
+  double delay_s = 0.0;
+  double sent = 0.0;
+  while (true) {
+    const double throughput = trace_->throughput_bps[ptr_] / 8.0;
+    const double duration = trace_->time_s[ptr_] - last_time_s_;
+    const double packet_payload = throughput * duration * payload_fraction_;
+    if (sent + packet_payload > size) {
+      const double fractional_time = (size - sent) / throughput / payload_fraction_;
+      delay_s += fractional_time;
+      last_time_s_ += fractional_time;
+      break;
+    }
+    sent += packet_payload;
+    delay_s += duration;
+    if (delay_s > kMaxDownloadS) too_slow(*trace_, bytes);
+    next_sample();
+  }
+  return delay_s * 1000.0 + rtt_ms_;
+}
+
+void PensieveLink::idle_ms(double ms) {
+  double sleep_ms = ms;
+  while (true) {
+    const double duration = trace_->time_s[ptr_] - last_time_s_;
+    if (duration > sleep_ms / 1000.0) {
+      last_time_s_ += sleep_ms / 1000.0;
+      break;
+    }
+    sleep_ms -= duration * 1000.0;
+    next_sample();
+  }
+}
+
+LoopingLink::LoopingLink(const NetworkTrace& trace, double payload_fraction, double rtt_s)
+    : trace_(&trace), payload_fraction_(payload_fraction), rtt_s_(rtt_s) {}
+
+double LoopingLink::download_s(std::uint64_t bytes) {
+  idle_s(rtt_s_);
+  double remaining_bits = static_cast<double>(bytes) * 8.0;
+  double elapsed_s = rtt_s_;
+  const auto& t = trace_->time_s;
+  while (true) {
+    const double interval_s = t[index_] - t[index_ - 1];
+    const double left_s = interval_s - offset_s_;
+    const double rate_bps = trace_->throughput_bps[index_] * payload_fraction_;
+    if (rate_bps > 0 && rate_bps * left_s >= remaining_bits) {
+      const double needed_s = remaining_bits / rate_bps;
+      offset_s_ += needed_s;
+      return elapsed_s + needed_s;
+    }
+    remaining_bits -= rate_bps * left_s;
+    elapsed_s += left_s;
+    if (elapsed_s > kMaxDownloadS) too_slow(*trace_, bytes);
+    offset_s_ = 0;
+    index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
+  }
+}
+
+void LoopingLink::idle_s(double seconds) {
+  const auto& t = trace_->time_s;
+  double remaining = seconds;
+  while (true) {
+    const double left_s = t[index_] - t[index_ - 1] - offset_s_;
+    if (left_s >= remaining) {
+      offset_s_ += remaining;
+      return;
+    }
+    remaining -= left_s;
+    offset_s_ = 0;
+    index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
+  }
+}
+
+}  // namespace streamopt::sim

@@ -1,0 +1,128 @@
+// The offline-optimal oracle: a forward dynamic program over segments.
+// States after segment k are snapshots of the player (clock, buffer, trace
+// position) with the QoE collected so far. Children of every state for every
+// rung are grouped by (last rung, clock bin); inside a group, states within
+// one buffer bin keep only the best QoE, and a state survives only if no
+// state with at least as much buffer has a higher QoE (Pareto pruning).
+#include "streamopt/oracle.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/playback.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt {
+
+namespace {
+
+struct Node {
+  sim::PlaybackSession session;
+  double score;           // QoE of segments 2..k (the table's convention)
+  std::size_t rung;
+  std::size_t parent;     // index into the previous layer
+  std::int64_t time_bin;
+  std::int64_t buffer_bin;
+};
+
+// Replays a fixed plan: the oracle's answer, played through `simulate`.
+class PlanController final : public AbrController {
+ public:
+  explicit PlanController(std::vector<std::size_t> plan) : plan_(std::move(plan)) {}
+  void on_download(const DownloadReport&) override {}
+  Decision decide(const PlayerState& state) override {
+    Decision d;
+    d.rung = plan_.at(state.next_segment);
+    d.reasons.rule = "oracle";
+    d.reasons.buffer_s = state.buffer_s;
+    return d;
+  }
+  void reset() override {}
+  [[nodiscard]] std::string name() const override { return "oracle"; }
+
+ private:
+  std::vector<std::size_t> plan_;
+};
+
+}  // namespace
+
+OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
+                          const QoeModel& qoe, const OracleOptions& options) {
+  validate_trace(trace);
+  if (!(options.time_step_s > 0) || !(options.buffer_step_s > 0)) {
+    throw Error("oracle: time_step_s and buffer_step_s must be > 0");
+  }
+  const sim::PlaybackSession start(trace, manifest, config);
+  const std::size_t total = start.total_segments();
+  const std::size_t rungs = manifest.rung_count();
+
+  // Per segment: (rung, parent index) of every kept state.
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> layers;
+  layers.reserve(total);
+  std::vector<Node> current;
+  for (std::size_t k = 0; k < total; ++k) {
+    std::vector<Node> children;
+    const std::vector<std::size_t> first_choices =
+        config.initial_rung != kNoRung ? std::vector<std::size_t>{config.initial_rung} : std::vector<std::size_t>{};
+    const auto expand = [&](const Node* parent, std::size_t parent_index) {
+      const auto& base = parent ? parent->session : start;
+      const std::size_t prev = parent ? parent->rung : kNoRung;
+      for (std::size_t r = 0; r < rungs; ++r) {
+        if (k == 0 && !first_choices.empty() && r != first_choices.front()) continue;
+        Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0};
+        const SegmentRecord rec = child.session.fetch(k, r, 0.0);
+        if (k > 0) child.score += qoe.segment(r, prev, k, rec.rebuffer_s).total;
+        child.time_bin = static_cast<std::int64_t>(std::floor(child.session.clock_s() / options.time_step_s));
+        child.buffer_bin = static_cast<std::int64_t>(std::floor(child.session.buffer_s() / options.buffer_step_s));
+        children.push_back(std::move(child));
+      }
+    };
+    if (k == 0) {
+      expand(nullptr, 0);
+    } else {
+      for (std::size_t i = 0; i < current.size(); ++i) expand(&current[i], i);
+    }
+    // Group by (rung, clock bin), buffer descending, score descending.
+    std::sort(children.begin(), children.end(), [](const Node& a, const Node& b) {
+      if (a.rung != b.rung) return a.rung < b.rung;
+      if (a.time_bin != b.time_bin) return a.time_bin < b.time_bin;
+      if (a.buffer_bin != b.buffer_bin) return a.buffer_bin > b.buffer_bin;
+      return a.score > b.score;
+    });
+    std::vector<Node> kept;
+    double best_score = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < children.size(); ++i) {
+      const bool new_group = i == 0 || children[i].rung != children[i - 1].rung ||
+                             children[i].time_bin != children[i - 1].time_bin;
+      if (new_group) best_score = -std::numeric_limits<double>::infinity();
+      const bool same_bin = !new_group && children[i].buffer_bin == children[i - 1].buffer_bin;
+      if (same_bin || children[i].score <= best_score) continue;
+      best_score = children[i].score;
+      kept.push_back(std::move(children[i]));
+    }
+    auto& layer = layers.emplace_back();
+    layer.reserve(kept.size());
+    for (const auto& node : kept) layer.emplace_back(node.rung, node.parent);
+    current = std::move(kept);
+  }
+  // Best final state, then walk the parents back.
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < current.size(); ++i) {
+    if (current[i].score > current[best].score) best = i;
+  }
+  std::vector<std::size_t> plan(total);
+  for (std::size_t k = total; k-- > 0;) {
+    plan[k] = layers[k][best].first;
+    best = layers[k][best].second;
+  }
+  PlanController controller(plan);
+  OracleResult result;
+  result.rungs = plan;
+  result.session = simulate(trace, manifest, controller, config, qoe);
+  return result;
+}
+
+}  // namespace streamopt

@@ -1,0 +1,57 @@
+// streamopt: the command-line tool.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+#include "streamopt/error.hpp"
+#include "streamopt/version.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(streamopt - ABR decision engine, trace-driven simulator and QoE evaluation
+
+usage: streamopt COMMAND [options]
+
+commands:
+  simulate   play sessions of one controller over traces, write Pensieve-format logs
+  evaluate   compare controllers (and the offline oracle) over trace sets
+  traces     validate | convert | stats | synth network traces
+  list       the controllers and predictors in the registry
+  version    print the version
+
+Run 'streamopt COMMAND --help' for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  try {
+    if (command == "simulate") return streamopt::cli::run_simulate(args);
+    if (command == "evaluate") return streamopt::cli::run_evaluate(args);
+    if (command == "traces") return streamopt::cli::run_traces(args);
+    if (command == "list") return streamopt::cli::run_list(args);
+    if (command == "version" || command == "--version") {
+      fmt::print("streamopt {}\n", streamopt::kVersionString);
+      return 0;
+    }
+    fmt::print(stderr, "streamopt: unknown command '{}'\n\n{}", command, kUsage);
+    return 2;
+  } catch (const streamopt::Error& e) {
+    fmt::print(stderr, "streamopt {}: error: {}\n", command, e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "streamopt {}: internal error: {}\n", command, e.what());
+    return 3;
+  }
+}
