@@ -11,7 +11,7 @@ namespace streamopt {
 
 /// Grid of the oracle's dynamic program.
 struct OracleOptions {
-  double time_step_s = 0.05;    ///< states whose clocks fall in one bin are compared
+  double time_step_s = 0.5;     ///< states whose clocks fall in one bin are compared
   double buffer_step_s = 0.05;  ///< buffer tolerance of the Pareto pruning
 };
 
@@ -21,10 +21,11 @@ struct OracleResult {
   SessionResult session;           ///< the plan played by `simulate`
 };
 
-/// Finds a rung sequence maximising the session QoE (sum of per-segment QoE)
+/// Finds a rung sequence maximising the session QoE (sum of per-segment QoE
+/// over segments 2..N, the evaluation table's convention)
 /// under `config`'s simulator on `trace`. A forward dynamic program over
 /// segments keeps, for each (last rung, clock bin), the states not dominated
-/// in (QoE so far, buffer); the winning plan is played through `simulate` so
+/// in (QoE so far, buffer) (see docs/algorithms.md); the winning plan is played through `simulate` so
 /// its numbers are exact. Throws `Error` as `simulate` does.
 OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest,
                           const SimConfig& config, const QoeModel& qoe,

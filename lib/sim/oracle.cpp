@@ -28,6 +28,32 @@ struct Node {
   std::int64_t buffer_bin;
 };
 
+// Keeps the states of children[begin, end) (one rung, one clock bin, sorted
+// by buffer bin descending then score descending) that no other state
+// dominates: (1) more buffer and no less QoE is at least as good; (2) extra
+// buffer can save at most that many seconds of future stalls, so a state
+// with less buffer whose QoE exceeds another's by the rebuffer penalty of the
+// buffer difference is at least as good.
+void prune_group(std::vector<Node>& children, std::size_t begin, std::size_t end,
+                 double rebuffer_penalty_per_s, std::vector<Node>& kept) {
+  std::vector<std::size_t> front;  // rule 1 survivors, buffer descending, score ascending
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (std::size_t i = begin; i < end; ++i) {
+    const bool same_bin = i > begin && children[i].buffer_bin == children[i - 1].buffer_bin;
+    if (same_bin || children[i].score <= best_score) continue;
+    best_score = children[i].score;
+    front.push_back(i);
+  }
+  double best_potential = -std::numeric_limits<double>::infinity();
+  for (auto it = front.rbegin(); it != front.rend(); ++it) {  // buffer ascending
+    Node& node = children[*it];
+    const double potential = node.score + rebuffer_penalty_per_s * node.session.buffer_s();
+    if (potential <= best_potential) continue;
+    best_potential = potential;
+    kept.push_back(std::move(node));
+  }
+}
+
 // Replays a fixed plan: the oracle's answer, played through `simulate`.
 class PlanController final : public AbrController {
  public:
@@ -93,15 +119,14 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
       return a.score > b.score;
     });
     std::vector<Node> kept;
-    double best_score = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < children.size(); ++i) {
-      const bool new_group = i == 0 || children[i].rung != children[i - 1].rung ||
-                             children[i].time_bin != children[i - 1].time_bin;
-      if (new_group) best_score = -std::numeric_limits<double>::infinity();
-      const bool same_bin = !new_group && children[i].buffer_bin == children[i - 1].buffer_bin;
-      if (same_bin || children[i].score <= best_score) continue;
-      best_score = children[i].score;
-      kept.push_back(std::move(children[i]));
+    for (std::size_t begin = 0; begin < children.size();) {
+      std::size_t end = begin + 1;
+      while (end < children.size() && children[end].rung == children[begin].rung &&
+             children[end].time_bin == children[begin].time_bin) {
+        ++end;
+      }
+      prune_group(children, begin, end, qoe.rebuffer_penalty_per_s(), kept);
+      begin = end;
     }
     auto& layer = layers.emplace_back();
     layer.reserve(kept.size());

@@ -1,0 +1,63 @@
+#!/bin/sh
+# End-to-end checks of the streamopt command line: help, the happy paths on
+# synthetic data, and clear errors with non-zero exit codes on bad input.
+set -u
+cli="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+pass=0
+expect() {  # expect CODE DESCRIPTION -- command...
+  code=$1; what=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"; got=$?
+  if [ "$got" -ne "$code" ]; then
+    echo "FAIL: $what: exit $got, expected $code"; cat "$work/out" "$work/err"; fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+contains() {  # contains FILE TEXT DESCRIPTION
+  if grep -q -- "$2" "$1"; then pass=$((pass + 1)); else echo "FAIL: $3: '$2' not in output"; cat "$1"; fail=$((fail + 1)); fi
+}
+
+expect 0 "top-level help" -- "$cli" --help
+contains "$work/out" "evaluate" "help lists commands"
+for c in simulate evaluate traces list; do expect 0 "$c --help" -- "$cli" $c --help; done
+expect 2 "no arguments" -- "$cli"
+expect 2 "unknown command" -- "$cli" frobnicate
+
+expect 0 "synthesise markov traces" -- "$cli" traces synth --kind markov --count 3 --seed 5 --duration-s 120 --out "$work/traces"
+expect 0 "validate them" -- "$cli" traces validate "$work/traces"
+contains "$work/out" "3 valid, 0 invalid" "validate summary"
+expect 0 "stats" -- "$cli" traces stats "$work/traces"
+contains "$work/out" "markov_0005.log" "stats lists the trace"
+expect 0 "convert to sabre" -- "$cli" traces convert "$work/traces/markov_0005.log" "$work/t.json" --to sabre
+expect 0 "convert to mahimahi" -- "$cli" traces convert "$work/t.json" "$work/t.mahi" --to mahimahi
+expect 0 "validate converted" -- "$cli" traces validate "$work/t.json" "$work/t.mahi"
+
+expect 0 "simulate with logs" -- "$cli" simulate --abr bba:preset=pensieve --traces "$work/traces" --mode pensieve --log-dir "$work/logs" --explain
+contains "$work/out" "mean QoE/segment over 3 sessions" "simulate summary"
+contains "$work/out" "reservoir" "explain prints the rule"
+if [ "$(wc -l < "$work/logs/markov_0005.log")" -eq 48 ]; then pass=$((pass + 1)); else echo "FAIL: log has not 48 rows"; fail=$((fail + 1)); fi
+
+expect 0 "evaluate" -- "$cli" evaluate --abr bba,robust_mpc:horizon=3,oracle --traces "$work/traces" --out "$work/eval" --logs --quiet
+contains "$work/out" "| robust_mpc:horizon=3 | traces | 3 |" "evaluate table row"
+for f in table.md results.csv results.json; do
+  if [ -s "$work/eval/$f" ]; then pass=$((pass + 1)); else echo "FAIL: $f missing"; fail=$((fail + 1)); fi
+done
+
+printf '0 1\n1 abc\n' > "$work/bad.log"
+expect 1 "bad trace" -- "$cli" simulate --abr bba --traces "$work/bad.log"
+contains "$work/err" "bad.log:2" "error names file and line"
+expect 1 "validate reports bad" -- "$cli" traces validate "$work/bad.log"
+expect 1 "unknown controller" -- "$cli" simulate --abr nope --traces "$work/traces"
+contains "$work/err" "unknown ABR controller 'nope'" "unknown controller message"
+expect 1 "bad option value" -- "$cli" simulate --abr bola:min_buffer_s=x --traces "$work/traces"
+expect 1 "unknown flag" -- "$cli" simulate --abr bba --traces "$work/traces" --frob
+expect 1 "missing --traces" -- "$cli" evaluate --abr bba
+contains "$work/err" "missing required option --traces" "missing option message"
+expect 1 "missing video dir" -- "$cli" simulate --abr bba --traces "$work/traces" --video "$work/none"
+expect 1 "logs without out" -- "$cli" evaluate --abr bba --traces "$work/traces" --logs
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,196 @@
+#include <catch2/catch.hpp>
+
+#include "streamopt/streamopt.hpp"
+
+using namespace streamopt;
+
+namespace {
+
+const Manifest& envivio_like() {
+  static const Manifest m = Manifest::synthetic({300e3, 750e3, 1200e3, 1850e3, 2850e3, 4300e3}, 4.0, 48, 0.0);
+  return m;
+}
+
+PlayerState at_buffer(double buffer_s, std::size_t last_rung = kNoRung, std::size_t next = 1) {
+  PlayerState s;
+  s.buffer_s = buffer_s;
+  s.last_rung = last_rung;
+  s.next_segment = next;
+  s.segments_left = 48 - next;
+  return s;
+}
+
+DownloadReport download_at(double mbps, std::size_t rung = 0, double start_s = 0) {
+  DownloadReport r;
+  r.rung = rung;
+  r.size_bytes = 1'000'000;
+  r.download_time_s = 8.0 / mbps;
+  r.start_time_s = start_s;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("Fixed always returns its rung", "[abr]") {
+  auto abr = make_abr("fixed:rung=3", envivio_like());
+  CHECK(abr->decide(at_buffer(0)).rung == 3);
+  CHECK(abr->decide(at_buffer(50, 1)).rung == 3);
+}
+
+TEST_CASE("Rate-based picks the highest rung under safety x estimate", "[abr]") {
+  auto abr = make_abr("rate:safety=0.9,predictor=last,start_rung=2", envivio_like());
+  CHECK(abr->decide(at_buffer(0)).rung == 2);  // no sample yet
+  abr->on_download(download_at(2.0));
+  const Decision d = abr->decide(at_buffer(10));
+  CHECK(d.rung == 2);  // 1.8 Mbps fits 1200 kbps but not 1850 kbps
+  CHECK(d.reasons.estimate_bps == Approx(2e6));
+  abr->on_download(download_at(0.2));
+  CHECK(abr->decide(at_buffer(10)).rung == 0);
+}
+
+TEST_CASE("BBA's Pensieve preset maps the cushion linearly as bb.py does", "[abr][bba]") {
+  auto abr = make_abr("bba:preset=pensieve", envivio_like());
+  CHECK(abr->decide(at_buffer(4.99)).rung == 0);
+  CHECK(abr->decide(at_buffer(5.0)).rung == 0);
+  CHECK(abr->decide(at_buffer(10.0)).rung == 2);   // floor(5 * 5 / 10)
+  CHECK(abr->decide(at_buffer(14.99)).rung == 4);
+  CHECK(abr->decide(at_buffer(15.0)).rung == 5);
+  CHECK(abr->decide(at_buffer(60.0)).rung == 5);
+}
+
+TEST_CASE("BBA-0 changes rung only when the rate map crosses a neighbouring rung", "[abr][bba]") {
+  auto abr = make_abr("bba:reservoir_s=5,cushion_s=10", envivio_like());
+  // f(10 s) = 300 + 4000 * 5 / 10 = 2300 kbps.
+  CHECK(abr->decide(at_buffer(10, 2)).rung == 3);  // f >= 1850: up to the highest rung below f
+  CHECK(abr->decide(at_buffer(10, 3)).rung == 3);  // between 1200 and 2850: stay
+  CHECK(abr->decide(at_buffer(10, 4)).rung == 4);  // f > 1850: stay (hysteresis)
+  CHECK(abr->decide(at_buffer(10, 5)).rung == 4);  // f <= 2850: down to the lowest rung above f
+  CHECK(abr->decide(at_buffer(2, 5)).rung == 0);   // reservoir
+  CHECK(abr->decide(at_buffer(16, 0)).rung == 5);  // beyond the cushion
+}
+
+TEST_CASE("BOLA-BASIC picks the score's argmax and waits above the top rung's bound", "[abr][bola]") {
+  auto abr = make_abr("bola:variant=basic", envivio_like());
+  std::size_t previous = 0;
+  for (double buffer = 0; buffer <= 40; buffer += 0.5) {
+    const Decision d = abr->decide(at_buffer(buffer));
+    const auto& scores = d.reasons.scores;
+    REQUIRE(scores.size() == 6);
+    for (double s : scores) CHECK(s <= scores[d.rung]);
+    CHECK(d.rung >= previous);  // more buffer never lowers the rung
+    previous = d.rung;
+    // Bound of the chosen rung: V (u + gamma) = buffer + score x bitrate.
+    const double bound = buffer + scores[d.rung] * envivio_like().bitrate_bps(d.rung);
+    CHECK(d.delay_s == Approx(std::max(0.0, buffer - bound)).margin(1e-9));
+    if (d.delay_s > 0) CHECK(d.rung == 5);  // BOLA never waits while a lower bound is not exceeded
+  }
+  CHECK(abr->decide(at_buffer(0)).rung == 0);
+  CHECK(abr->decide(at_buffer(22)).rung == 5);  // target buffer max(12, 10 + 2 x 6)
+  CHECK(abr->decide(at_buffer(40)).delay_s > 0);
+}
+
+TEST_CASE("BOLA-E starts on throughput and will not switch up past it", "[abr][bola]") {
+  auto abr = make_abr("bola", envivio_like());
+  abr->on_download(download_at(1.0));
+  PlayerState s = at_buffer(4.0, 0);
+  s.now_s = 8.0;
+  const Decision start = abr->decide(s);
+  CHECK(start.reasons.rule == "bola_startup");
+  CHECK(start.rung == 1);  // 0.9 x 1 Mbps -> 750 kbps
+  abr->on_download(download_at(1.0, 1, 8.0));
+  s = at_buffer(30.0, 1);
+  s.now_s = 16.0;
+  const Decision steady = abr->decide(s);
+  CHECK(steady.reasons.rule == "bola_o");
+  CHECK(steady.rung == 1);
+}
+
+TEST_CASE("BOLA-E counts idle time as placeholder buffer and clears it on rebuffering", "[abr][bola]") {
+  auto abr = make_abr("bola:variant=e", envivio_like());
+  abr->on_download(download_at(50.0));
+  PlayerState s = at_buffer(8.0, 5);
+  s.now_s = 0.16;
+  (void)abr->decide(s);  // start-up, leaves steady state next
+  abr->on_download(download_at(50.0, 5, 0.16));
+  s.now_s = 0.32 + 20.0;  // 20 s idle after the download
+  s.buffer_s = 5.0;
+  const Decision idle = abr->decide(s);
+  s.rebuffered = true;
+  abr->on_download(download_at(50.0, idle.rung, s.now_s));
+  s.now_s += 0.16;
+  const Decision stalled = abr->decide(s);
+  CHECK(idle.rung > stalled.rung);
+}
+
+TEST_CASE("Dynamic switches to BOLA above the stable buffer and back below half of it", "[abr]") {
+  auto abr = make_abr("dynamic:stable_buffer_s=12", envivio_like());
+  abr->on_download(download_at(3.0));
+  CHECK(abr->decide(at_buffer(5, 1)).reasons.rule == "throughput");
+  CHECK(abr->decide(at_buffer(13, 1)).reasons.rule.rfind("bola", 0) == 0);
+  CHECK(abr->decide(at_buffer(8, 1)).reasons.rule.rfind("bola", 0) == 0);  // hysteresis
+  CHECK(abr->decide(at_buffer(5, 1)).reasons.rule == "throughput");
+}
+
+TEST_CASE("MPC picks the first rung of the best plan in a hand-worked case", "[abr][mpc]") {
+  // Two rungs of 1 and 2 Mbps, 1 s segments of exactly 125000 / 250000 bytes,
+  // prediction 2 Mbps, horizon 2, QoE_lin. From 1 s of buffer after rung 0:
+  //   (1,1): 2 - |2-1| + 2 = 3 (no stall), (0,0): 2, (0,1): 2, (1,0): 1.
+  // From 0.5 s: (1,x) stalls 0.5 s (-2.15), so (0,0) and (0,1) tie at 2.
+  const Manifest m = Manifest::synthetic({1e6, 2e6}, 1.0, 10, 0.0);
+  for (const char* spec : {"mpc:horizon=2,buffer_step_s=0", "mpc:horizon=2,buffer_step_s=0.25"}) {
+    auto abr = make_abr(spec, m);
+    abr->on_download(download_at(2.0));
+    PlayerState s = at_buffer(1.0, 0);
+    s.segments_left = 9;
+    const Decision d = abr->decide(s);
+    CHECK(d.rung == 1);
+    CHECK(d.reasons.plan == std::vector<std::size_t>{1, 1});
+    CHECK(d.reasons.objective == Approx(3.0));
+    CHECK(d.reasons.scores[0] == Approx(2.0));
+    s.buffer_s = 0.5;
+    const Decision low = abr->decide(s);
+    CHECK(low.rung == 0);
+    CHECK(low.reasons.objective == Approx(2.0));
+  }
+}
+
+TEST_CASE("MPC plans no further than the segments left", "[abr][mpc]") {
+  const Manifest m = Manifest::synthetic({1e6, 2e6}, 1.0, 10, 0.0);
+  auto abr = make_abr("robust_mpc:horizon=5", m);
+  abr->on_download(download_at(2.0));
+  PlayerState s = at_buffer(3.0, 1, 8);
+  s.segments_left = 2;
+  CHECK(abr->decide(s).reasons.plan.size() == 2);
+}
+
+TEST_CASE("MPC's memoised search handles horizon 10 over 20 rungs", "[abr][mpc]") {
+  std::vector<double> ladder;
+  for (int i = 1; i <= 20; ++i) ladder.push_back(250e3 * i);
+  const Manifest m = Manifest::synthetic(ladder, 2.0, 100, 0.1);
+  auto abr = make_abr("robust_mpc:horizon=10", m);
+  for (int i = 0; i < 5; ++i) abr->on_download(download_at(2.6));
+  PlayerState s = at_buffer(20.0, 9, 10);
+  s.segments_left = 90;
+  const Decision d = abr->decide(s);
+  CHECK(d.reasons.plan.size() == 10);
+  // With a full buffer and a steady 2.6 Mbps, the plan settles near the rate.
+  CHECK(m.bitrate_bps(d.reasons.plan.back()) <= 2.6e6 * 1.2);
+  CHECK(m.bitrate_bps(d.reasons.plan.back()) >= 1.5e6);
+  CHECK_THROWS_WITH(make_abr("mpc:horizon=10,buffer_step_s=0", m),
+                    Catch::Matchers::Contains("too large"));
+}
+
+TEST_CASE("Every controller returns a valid rung whatever the state", "[abr]") {
+  const Manifest& m = envivio_like();
+  for (const auto& [name, summary] : Registry::builtin().abr_names()) {
+    auto abr = make_abr(name, m);
+    for (double buffer : {0.0, 1.0, 7.5, 30.0, 100.0}) {
+      for (double mbps : {0.01, 1.0, 100.0}) {
+        abr->on_download(download_at(mbps));
+        const Decision d = abr->decide(at_buffer(buffer, 2, 5));
+        CHECK(d.rung < m.rung_count());
+        CHECK(d.delay_s >= 0);
+      }
+    }
+  }
+}
