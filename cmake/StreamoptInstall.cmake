@@ -18,5 +18,7 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfigVersion.cmake
         DESTINATION ${STREAMOPT_CMAKE_DIR})
 
+# The .pc file finds its prefix relative to itself, so installs relocate.
+file(RELATIVE_PATH STREAMOPT_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(cmake/streamopt.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -11,7 +11,8 @@ cmake -S "$consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE
 cmake --build "$work/build" > "$work/build.log"
 "$work/build/consumer" | tee "$work/out"
 grep -q "decision: rung" "$work/out"
-PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name pkgconfig -type d | tr '\n' ':')" \
-  c++ -o "$work/pc_consumer" "$consumer/main.cpp" $(PKG_CONFIG_PATH="$(find "$work/prefix" -name pkgconfig -type d | tr '\n' ':')" pkg-config --cflags --libs --static streamopt)
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name pkgconfig -type d | tr '\n' ':')"
+# shellcheck disable=SC2046
+c++ -o "$work/pc_consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs --static streamopt)
 "$work/pc_consumer" | grep -q "decision: rung"
 echo "install: consumer built with find_package and pkg-config"

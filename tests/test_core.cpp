@@ -79,6 +79,7 @@ TEST_CASE("Bad manifests fail with the file that is wrong", "[core][manifest]") 
   CHECK_THROWS_WITH(Manifest::load(dir.path()), Contains("s0") && Contains("1 values"));
   dir.write("s0", "10\nabc\n");
   CHECK_THROWS_WITH(Manifest::load(dir.path()), Contains("s0:2"));
+  dir.write("s0", "10\n");
   dir.write("ladder.json", R"({"segment_duration_s": 4, "segments": 1,
     "rungs": [{"bitrate_kbps": 200, "sizes_file": "s0"}, {"bitrate_kbps": 100, "sizes_file": "s0"}]})");
   CHECK_THROWS_WITH(Manifest::load(dir.path()), Contains("is not above"));

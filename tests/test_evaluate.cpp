@@ -73,7 +73,7 @@ TEST_CASE("Without the oracle, % of oracle is reported as n/a", "[evaluate]") {
   const auto r = evaluate(sets(), m, c);
   CHECK(std::isnan(r.rows[0].percent_of_oracle));
   CHECK_THAT(format_markdown_table(r), Contains("n/a"));
-  CHECK_THAT(format_json(r), Contains("\"percent_of_oracle\":null"));
+  CHECK_THAT(format_json(r), Contains("\"percent_of_oracle\": null"));
 }
 
 TEST_CASE("Evaluation fails fast on bad algorithms and writes results atomically", "[evaluate]") {
