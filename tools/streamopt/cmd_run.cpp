@@ -1,6 +1,8 @@
 // simulate, evaluate and list.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -155,7 +157,7 @@ QoE/segment is the Pensieve papers' convention: sum over segments 2..N / (N-1).
   --out DIR         write results.csv, results.json, table.md
   --logs            also write per-session Pensieve logs to OUT/logs/ALGORITHM/TRACE
   --threads N       worker threads [default: all cores]
-  --quiet           no progress on stderr
+  --quiet           no progress on stderr (shown only on a terminal anyway)
 {})",
                kSimHelp);
     return 0;
@@ -173,7 +175,8 @@ QoE/segment is the Pensieve papers' convention: sum over segments 2..N / (N-1).
   const std::string out = a.get("out", "");
   config.keep_segments = a.has("logs");
   if (config.keep_segments && out.empty()) throw Error("--logs needs --out");
-  const bool progress = !a.has("quiet");
+  // Progress overwrites one terminal line; logs and pipes get none.
+  const bool progress = !a.has("quiet") && isatty(fileno(stderr));
   config.progress = [progress](std::size_t done, std::size_t total) {
     if (progress && (done == total || done % 50 == 0)) {
       fmt::print(stderr, "\r{} / {} sessions", done, total);
