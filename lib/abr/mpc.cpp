@@ -50,6 +50,7 @@ class Mpc final : public AbrController {
     const std::size_t rungs = manifest_.rung_count();
     const double top_buffer_s = params_.max_buffer_s + manifest_.segment_duration_s();
     if (params_.buffer_step_s > 0) {
+      inverse_step_ = 1.0 / params_.buffer_step_s;
       bins_ = static_cast<std::size_t>(std::ceil(top_buffer_s / params_.buffer_step_s)) + 1;
       memo_value_.resize(params_.horizon * bins_ * rungs);
       memo_stamp_.assign(params_.horizon * bins_ * rungs, 0);
@@ -177,7 +178,7 @@ class Mpc final : public AbrController {
     std::size_t prev = last;
     std::size_t r = best_rung;
     for (std::size_t k = 0; k + 1 < steps_; ++k) {
-      b = advance(k, b, r, nullptr);
+      b = next_buffer(b, download_s_[k * rungs + r]);
       prev = r;
       double best_next = kNegInf;
       for (std::size_t n = 0; n < rungs; ++n) {
@@ -191,14 +192,12 @@ class Mpc final : public AbrController {
     }
   }
 
-  // Buffer after fetching rung r at step k from buffer b; adds the stall to *rebuffer_s.
-  double advance(std::size_t k, double b, std::size_t r, double* rebuffer_s) const {
-    const double download_s = download_s_[k * manifest_.rung_count() + r];
-    const double stall = std::max(0.0, download_s - b);
-    if (rebuffer_s) *rebuffer_s = stall;
+  // Buffer after a download of download_s from buffer b: drained (not below
+  // 0), one segment added, capped, snapped to the grid.
+  [[nodiscard]] double next_buffer(double b, double download_s) const {
     double next = std::max(0.0, b - download_s) + manifest_.segment_duration_s();
     next = std::min(next, params_.max_buffer_s);
-    if (params_.buffer_step_s > 0) next = std::round(next / params_.buffer_step_s) * params_.buffer_step_s;
+    if (params_.buffer_step_s > 0) next = std::round(next * inverse_step_) * params_.buffer_step_s;
     return next;
   }
 
@@ -206,12 +205,11 @@ class Mpc final : public AbrController {
   // best continuation.
   double step_value(std::size_t k, double b, std::size_t prev, std::size_t r) {
     const std::size_t rungs = manifest_.rung_count();
-    double stall = 0;
-    const double next = advance(k, b, r, &stall);
+    const double download_s = download_s_[k * rungs + r];
     const double u = utility_[k * rungs + r];
-    double value = u - qoe_.rebuffer_penalty_per_s() * stall -
+    double value = u - qoe_.rebuffer_penalty_per_s() * std::max(0.0, download_s - b) -
                    qoe_.smoothness_weight() * std::fabs(u - utility_[k * rungs + prev]);
-    if (k + 1 < steps_) value += future_value(k + 1, next, r);
+    if (k + 1 < steps_) value += future_value(k + 1, next_buffer(b, download_s), r);
     return value;
   }
 
@@ -220,7 +218,7 @@ class Mpc final : public AbrController {
     const std::size_t rungs = manifest_.rung_count();
     std::size_t slot = 0;
     if (params_.buffer_step_s > 0) {
-      const auto bin = std::min(bins_ - 1, static_cast<std::size_t>(std::lround(b / params_.buffer_step_s)));
+      const auto bin = std::min(bins_ - 1, static_cast<std::size_t>(std::lround(b * inverse_step_)));
       slot = (k * bins_ + bin) * rungs + last;
       if (memo_stamp_[slot] == stamp_) return memo_value_[slot];
     }
@@ -240,6 +238,7 @@ class Mpc final : public AbrController {
   bool robust_;
   std::size_t steps_ = 0;
   std::size_t bins_ = 0;
+  double inverse_step_ = 0;
   std::vector<double> download_s_;
   std::vector<double> utility_;
   std::vector<double> memo_value_;
