@@ -166,7 +166,7 @@ TEST_CASE("The simulator rejects bad controllers, configs and dead traces", "[si
   const QoeModel q("lin", m);
   const NetworkTrace trace = synth_constant(2e6, 50.0);
   Scripted bad(6);
-  CHECK_THROWS_WITH(simulate(trace, m, bad, SimConfig::standard(), q), Contains("chose rung 6"));
+  CHECK_THROWS_WITH(simulate(trace, m, bad, SimConfig::standard(), q), Contains("controller scripted: decision chose rung 6"));
   Scripted nan(0, std::nan(""));
   CHECK_THROWS_WITH(simulate(trace, m, nan, SimConfig::standard(), q), Contains("invalid delay"));
   Scripted ok(0);
@@ -196,4 +196,30 @@ TEST_CASE("Pensieve logs have seven columns in the reference units", "[sim]") {
   CHECK(delay_ms == Approx(r.segments[0].download_time_s * 1000));
   CHECK(reward == Approx(r.segments[0].qoe.total));
   std::filesystem::remove(path);
+}
+
+TEST_CASE("A stepped SimulatedPlayer gives exactly what simulate gives", "[sim]") {
+  const Manifest m = Manifest::synthetic_default(4);
+  const QoeModel q("lin", m);
+  MarkovTraceOptions o;
+  o.duration_s = 100;
+  const NetworkTrace trace = synth_markov(o, 8);
+  auto reference = make_abr("robust_mpc", m);
+  const SessionResult expected = simulate(trace, m, *reference, SimConfig::pensieve(), q);
+  auto abr = make_abr("robust_mpc", m);
+  SimulatedPlayer player(trace, m, SimConfig::pensieve(), q);
+  CHECK(player.forced_rung() == 1);
+  while (!player.done()) {
+    Decision d;
+    d.rung = player.forced_rung();
+    if (d.rung == kNoRung) d = abr->decide(player.state());
+    abr->on_download(player.play(d));
+  }
+  CHECK(player.result().stats.qoe_sum == expected.stats.qoe_sum);
+  CHECK(player.records().size() == 48);
+  CHECK_THROWS_WITH(player.play({}), Contains("session is over"));
+  SimulatedPlayer fresh(trace, m, SimConfig::standard(), q);
+  Decision bad;
+  bad.rung = 9;
+  CHECK_THROWS_WITH(fresh.play(bad), Contains("rung 9"));
 }

@@ -156,3 +156,15 @@ TEST_CASE("Trace directories list sorted regular files only", "[traces]") {
   CHECK_THROWS_WITH(list_trace_files(dir.path() / "sub"), Contains("no trace files"));
   CHECK_THROWS_WITH(list_trace_files(dir.path() / "nope"), Contains("no such"));
 }
+
+TEST_CASE("Traces parse from memory with the given name in errors", "[traces]") {
+  const NetworkTrace cooked = parse_trace("0 1\n2 3\n", "mem");
+  CHECK(cooked.name == "mem");
+  CHECK(cooked.throughput_bps[1] == 3e6);
+  const NetworkTrace sabre = parse_trace(R"( [{"duration_ms": 500, "bandwidth_kbps": 100, "latency_ms": 0}])", "s");
+  CHECK(sabre.time_s.back() == 0.5);
+  const NetworkTrace mm = parse_trace("1\n2\n1000\n", "m", TraceFormat::automatic, 1.0);
+  CHECK(mm.throughput_bps[1] == Approx(3 * 1500 * 8.0));
+  CHECK_THROWS_WITH(parse_trace("0 1\nx 2\n", "mem"), Contains("mem:2"));
+  CHECK_THROWS_WITH(parse_trace("1\n2\n", "m", TraceFormat::mahimahi, 0.0), Contains("bin"));
+}

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -60,6 +61,40 @@ struct SegmentRecord {
 struct SessionResult {
   std::vector<SegmentRecord> segments;  ///< one per segment
   SessionStats stats;                   ///< summary
+};
+
+/// One simulated session stepped a segment at a time: the loop inside
+/// `simulate()`, for drivers that hold the controller themselves (the C ABI,
+/// Python controllers, a custom harness). `trace`, `manifest` and `qoe` must
+/// outlive the player. Move-only.
+class SimulatedPlayer {
+ public:
+  /// Validates the trace and the config; throws `Error` like `simulate`.
+  SimulatedPlayer(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
+                  const QoeModel& qoe);
+  ~SimulatedPlayer();
+  SimulatedPlayer(SimulatedPlayer&&) noexcept;
+  SimulatedPlayer& operator=(SimulatedPlayer&&) noexcept;
+
+  /// True once every segment of the session has been played.
+  [[nodiscard]] bool done() const;
+  /// The state to pass to `AbrController::decide()` for the next segment.
+  [[nodiscard]] PlayerState state() const;
+  /// The rung the config forces for the next segment (Pensieve's first
+  /// segment), or kNoRung when the controller decides.
+  [[nodiscard]] std::size_t forced_rung() const;
+  /// Plays the next segment at `decision.rung` after `decision.delay_s`
+  /// (clamped to the buffer) and returns the report for `on_download()`.
+  /// Throws `Error` when done, or on an out-of-range rung or invalid delay.
+  DownloadReport play(const Decision& decision);
+  /// Records of the segments played so far.
+  [[nodiscard]] const std::vector<SegmentRecord>& records() const;
+  /// The records and their statistics.
+  [[nodiscard]] SessionResult result() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// Plays one session of `manifest` over `trace`, asking `abr` before every

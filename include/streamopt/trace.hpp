@@ -42,6 +42,12 @@ TraceFormat parse_trace_format(std::string_view text);
 NetworkTrace read_trace(const std::filesystem::path& path,
                         TraceFormat format = TraceFormat::automatic, double mahimahi_bin_s = 0.5);
 
+/// Parses trace text held in memory (as `read_trace` does a file); `name`
+/// stands for the file in error messages and becomes the trace's name.
+/// `automatic` picks Sabre when the text starts with '['.
+NetworkTrace parse_trace(std::string_view text, std::string_view name,
+                         TraceFormat format = TraceFormat::automatic, double mahimahi_bin_s = 0.5);
+
 /// Writes a trace in `format` (not `automatic`) to `path` through a temporary
 /// file renamed into place, so a failure never leaves a half-written file.
 void write_trace(const NetworkTrace& trace, const std::filesystem::path& path, TraceFormat format);

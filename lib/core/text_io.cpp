@@ -23,8 +23,9 @@ std::string read_file(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-std::vector<Line> read_lines(const std::filesystem::path& path) {
-  const std::string content = read_file(path);
+std::vector<Line> read_lines(const std::filesystem::path& path) { return split_lines(read_file(path)); }
+
+std::vector<Line> split_lines(std::string_view content) {
   std::vector<Line> lines;
   std::size_t number = 0;
   std::size_t pos = 0;
@@ -32,7 +33,7 @@ std::vector<Line> read_lines(const std::filesystem::path& path) {
     std::size_t end = content.find('\n', pos);
     if (end == std::string::npos) end = content.size();
     ++number;
-    std::string_view text(content.data() + pos, end - pos);
+    std::string_view text = content.substr(pos, end - pos);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     const auto first = text.find_first_not_of(" \t");
     if (first != std::string_view::npos && text[first] != '#') {
@@ -82,8 +83,10 @@ std::uint64_t parse_uint(std::string_view field, std::string_view where, std::st
   return value;
 }
 
+std::string location(std::string_view name, std::size_t line) { return fmt::format("{}:{}", name, line); }
+
 std::string location(const std::filesystem::path& path, std::size_t line) {
-  return fmt::format("{}:{}", path.string(), line);
+  return location(std::string_view(path.string()), line);
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {

@@ -16,8 +16,10 @@ struct Line {
   std::string text;
 };
 
-// Reads all lines, dropping blank ones and '#' comments; throws Error when the
-// file cannot be opened.
+// Splits text into lines, dropping blank ones and '#' comments.
+std::vector<Line> split_lines(std::string_view content);
+
+// split_lines of a file; throws Error when the file cannot be opened.
 std::vector<Line> read_lines(const std::filesystem::path& path);
 
 // Whole file as a string; throws Error when it cannot be read.
@@ -32,6 +34,8 @@ double parse_double(std::string_view field, std::string_view where, std::string_
 // Strict parse of a non-negative integer.
 std::uint64_t parse_uint(std::string_view field, std::string_view where, std::string_view what);
 
+// "name:line" for messages.
+std::string location(std::string_view name, std::size_t line);
 // "path:line" for messages.
 std::string location(const std::filesystem::path& path, std::size_t line);
 

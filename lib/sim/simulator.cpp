@@ -27,22 +27,6 @@ SimConfig SimConfig::from_name(std::string_view mode) {
   throw Error(fmt::format("unknown simulator mode '{}' (known: pensieve, default)", mode));
 }
 
-namespace {
-
-Decision checked_decision(AbrController& abr, const PlayerState& state, const Manifest& m) {
-  Decision d = abr.decide(state);
-  if (d.rung >= m.rung_count()) {
-    throw Error(fmt::format("controller {} chose rung {} for a {}-rung ladder", abr.name(), d.rung,
-                            m.rung_count()));
-  }
-  if (!std::isfinite(d.delay_s) || d.delay_s < 0) {
-    throw Error(fmt::format("controller {} asked for an invalid delay {} s", abr.name(), d.delay_s));
-  }
-  return d;
-}
-
-}  // namespace
-
 SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifest& manifest,
                        double startup_delay_s) {
   SessionStats s;
@@ -84,35 +68,87 @@ SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifes
   return s;
 }
 
+namespace {
+const NetworkTrace& validated(const NetworkTrace& trace) {
+  validate_trace(trace);
+  return trace;
+}
+}  // namespace
+
+struct SimulatedPlayer::Impl {
+  Impl(const NetworkTrace& t, const Manifest& m, const SimConfig& c, const QoeModel& q)
+      : manifest(&m), config(c), qoe(&q), session(validated(t), m, config) {}
+  const Manifest* manifest;
+  SimConfig config;
+  const QoeModel* qoe;
+  sim::PlaybackSession session;
+  std::vector<SegmentRecord> records;
+};
+
+SimulatedPlayer::SimulatedPlayer(const NetworkTrace& trace, const Manifest& manifest,
+                                 const SimConfig& config, const QoeModel& qoe)
+    : impl_(std::make_unique<Impl>(trace, manifest, config, qoe)) {
+  impl_->records.reserve(impl_->session.total_segments());
+}
+
+SimulatedPlayer::~SimulatedPlayer() = default;
+SimulatedPlayer::SimulatedPlayer(SimulatedPlayer&&) noexcept = default;
+SimulatedPlayer& SimulatedPlayer::operator=(SimulatedPlayer&&) noexcept = default;
+
+bool SimulatedPlayer::done() const { return impl_->records.size() >= impl_->session.total_segments(); }
+
+PlayerState SimulatedPlayer::state() const {
+  const auto& r = impl_->records;
+  const std::size_t k = r.size();
+  return {impl_->session.clock_s(), impl_->session.buffer_s(), k, impl_->session.total_segments() - k,
+          r.empty() ? kNoRung : r.back().rung, !r.empty() && r.back().rebuffer_s > 0};
+}
+
+std::size_t SimulatedPlayer::forced_rung() const {
+  return impl_->records.empty() ? impl_->config.initial_rung : kNoRung;
+}
+
+DownloadReport SimulatedPlayer::play(const Decision& decision) {
+  if (done()) throw Error("simulator: the session is over, no segment left to play");
+  const Manifest& m = *impl_->manifest;
+  if (decision.rung >= m.rung_count()) {
+    throw Error(fmt::format("decision chose rung {} for a {}-rung ladder", decision.rung, m.rung_count()));
+  }
+  if (!std::isfinite(decision.delay_s) || decision.delay_s < 0) {
+    throw Error(fmt::format("decision asked for an invalid delay {} s", decision.delay_s));
+  }
+  const std::size_t k = impl_->records.size();
+  const std::size_t prev = k ? impl_->records.back().rung : kNoRung;
+  const double request_time_s = impl_->session.clock_s();
+  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s);
+  rec.qoe = impl_->qoe->segment(rec.rung, prev, k, rec.rebuffer_s);
+  impl_->records.push_back(rec);
+  return {k, rec.rung, rec.size_bytes, request_time_s + rec.delay_s, rec.download_time_s};
+}
+
+const std::vector<SegmentRecord>& SimulatedPlayer::records() const { return impl_->records; }
+
+SessionResult SimulatedPlayer::result() const {
+  return {impl_->records, summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s())};
+}
+
 SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,
                        const SimConfig& config, const QoeModel& qoe) {
-  validate_trace(trace);
-  sim::PlaybackSession session(trace, manifest, config);
+  SimulatedPlayer player(trace, manifest, config, qoe);
   abr.reset();
-  const std::size_t total = session.total_segments();
-  SessionResult result;
-  result.segments.reserve(total);
-  std::size_t last_rung = kNoRung;
-  bool rebuffered = false;
-  for (std::size_t k = 0; k < total; ++k) {
-    std::size_t rung = config.initial_rung;
-    double delay_s = 0;
-    if (k > 0 || rung == kNoRung) {
-      const PlayerState state{session.clock_s(), session.buffer_s(), k, total - k, last_rung, rebuffered};
-      const Decision d = checked_decision(abr, state, manifest);
-      rung = d.rung;
-      delay_s = d.delay_s;
+  while (!player.done()) {
+    Decision d;
+    d.rung = player.forced_rung();
+    if (d.rung == kNoRung) d = abr.decide(player.state());
+    DownloadReport report;
+    try {
+      report = player.play(d);
+    } catch (const Error& e) {
+      throw Error(fmt::format("controller {}: {}", abr.name(), e.what()));
     }
-    const double request_time_s = session.clock_s();
-    SegmentRecord rec = session.fetch(k, rung, delay_s);
-    rec.qoe = qoe.segment(rec.rung, last_rung, k, rec.rebuffer_s);
-    abr.on_download({k, rec.rung, rec.size_bytes, request_time_s + rec.delay_s, rec.download_time_s});
-    last_rung = rec.rung;
-    rebuffered = rec.rebuffer_s > 0;
-    result.segments.push_back(rec);
+    abr.on_download(report);
   }
-  result.stats = summarize(result.segments, manifest, session.startup_delay_s());
-  return result;
+  return player.result();
 }
 
 void write_pensieve_log(const std::vector<SegmentRecord>& segments, const std::filesystem::path& path) {

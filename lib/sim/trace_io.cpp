@@ -15,9 +15,9 @@ namespace {
 
 constexpr double kMahimahiPacketBytes = 1500.0;
 
-void check_sample(const std::filesystem::path& path, std::size_t line, double time_s,
-                  double value, const std::vector<double>& times, const char* what) {
-  const auto where = detail::location(path, line);
+void check_sample(std::string_view name, std::size_t line, double time_s, double value,
+                  const std::vector<double>& times, const char* what) {
+  const auto where = detail::location(name, line);
   if (time_s < 0) throw Error(fmt::format("{}: negative time {}", where, time_s));
   if (value < 0) throw Error(fmt::format("{}: negative {} {}", where, what, value));
   if (!times.empty() && time_s < times.back()) {
@@ -26,35 +26,35 @@ void check_sample(const std::filesystem::path& path, std::size_t line, double ti
   }
 }
 
-void check_count(const std::filesystem::path& path, std::size_t samples) {
-  if (samples == 0) throw Error(fmt::format("{}: empty trace (no samples)", path.string()));
-  if (samples == 1) throw Error(fmt::format("{}: a single sample is not a trace (need at least two)", path.string()));
+void check_count(std::string_view name, std::size_t samples) {
+  if (samples == 0) throw Error(fmt::format("{}: empty trace (no samples)", name));
+  if (samples == 1) throw Error(fmt::format("{}: a single sample is not a trace (need at least two)", name));
 }
 
-NetworkTrace read_cooked(const std::filesystem::path& path) {
+NetworkTrace parse_cooked(std::string_view text, std::string_view name) {
   NetworkTrace trace;
-  for (const auto& line : detail::read_lines(path)) {
+  for (const auto& line : detail::split_lines(text)) {
     const auto fields = detail::split_fields(line.text);
-    const auto where = detail::location(path, line.number);
+    const auto where = detail::location(name, line.number);
     if (fields.size() < 2) {
       throw Error(fmt::format("{}: expected 'time_s throughput_Mbps', got '{}'", where, line.text));
     }
     const double t = detail::parse_double(fields[0], where, "time");
     const double mbps = detail::parse_double(fields[1], where, "throughput");
-    check_sample(path, line.number, t, mbps, trace.time_s, "throughput");
+    check_sample(name, line.number, t, mbps, trace.time_s, "throughput");
     trace.time_s.push_back(t);
     trace.throughput_bps.push_back(mbps * 1e6);
   }
-  check_count(path, trace.time_s.size());
+  check_count(name, trace.time_s.size());
   return trace;
 }
 
-NetworkTrace read_mahimahi(const std::filesystem::path& path, double bin_s) {
-  if (!(bin_s > 0)) throw Error(fmt::format("{}: Mahimahi bin must be > 0 s", path.string()));
+NetworkTrace parse_mahimahi(std::string_view text, std::string_view name, double bin_s) {
+  if (!(bin_s > 0) || !std::isfinite(bin_s)) throw Error(fmt::format("{}: Mahimahi bin must be > 0 s", name));
   std::vector<double> times_ms;
-  for (const auto& line : detail::read_lines(path)) {
+  for (const auto& line : detail::split_lines(text)) {
     const auto fields = detail::split_fields(line.text);
-    const auto where = detail::location(path, line.number);
+    const auto where = detail::location(name, line.number);
     const double t_ms = static_cast<double>(detail::parse_uint(fields.at(0), where, "timestamp (ms)"));
     if (!times_ms.empty() && t_ms < times_ms.back()) {
       throw Error(fmt::format("{}: timestamp {} ms goes backwards (previous {} ms)", where, t_ms,
@@ -62,7 +62,7 @@ NetworkTrace read_mahimahi(const std::filesystem::path& path, double bin_s) {
     }
     times_ms.push_back(t_ms);
   }
-  if (times_ms.empty()) throw Error(fmt::format("{}: empty trace (no samples)", path.string()));
+  if (times_ms.empty()) throw Error(fmt::format("{}: empty trace (no samples)", name));
   const double end_s = std::max(times_ms.back() / 1000.0, bin_s);
   const auto bins = static_cast<std::size_t>(std::ceil(end_s / bin_s - 1e-9));
   std::vector<double> counts(bins, 0.0);
@@ -82,32 +82,32 @@ NetworkTrace read_mahimahi(const std::filesystem::path& path, double bin_s) {
   return trace;
 }
 
-NetworkTrace read_sabre(const std::filesystem::path& path) {
+NetworkTrace parse_sabre(std::string_view text, std::string_view name) {
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(detail::read_file(path));
+    doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path.string(), e.what()));
+    throw Error(fmt::format("{}: invalid JSON: {}", name, e.what()));
   }
-  if (!doc.is_array()) throw Error(fmt::format("{}: expected a JSON array of periods", path.string()));
+  if (!doc.is_array()) throw Error(fmt::format("{}: expected a JSON array of periods", name));
   NetworkTrace trace;
   double t = 0;
   std::size_t index = 0;
   for (const auto& entry : doc) {
     const auto field = [&](const char* key) {
       if (!entry.is_object() || !entry.contains(key) || !entry[key].is_number()) {
-        throw Error(fmt::format("{}: entry {}: missing or non-numeric '{}'", path.string(), index, key));
+        throw Error(fmt::format("{}: entry {}: missing or non-numeric '{}'", name, index, key));
       }
       const double v = entry[key].get<double>();
       if (!std::isfinite(v) || v < 0) {
-        throw Error(fmt::format("{}: entry {}: '{}' is negative ({})", path.string(), index, key, v));
+        throw Error(fmt::format("{}: entry {}: '{}' is negative ({})", name, index, key, v));
       }
       return v;
     };
     const double duration_ms = field("duration_ms");
     const double kbps = field("bandwidth_kbps");
     const double latency_ms = field("latency_ms");
-    if (duration_ms <= 0) throw Error(fmt::format("{}: entry {}: duration_ms must be > 0", path.string(), index));
+    if (duration_ms <= 0) throw Error(fmt::format("{}: entry {}: duration_ms must be > 0", name, index));
     if (trace.time_s.empty()) {
       trace.time_s.push_back(0.0);
       trace.throughput_bps.push_back(kbps * 1000.0);
@@ -119,7 +119,7 @@ NetworkTrace read_sabre(const std::filesystem::path& path) {
     trace.latency_s.push_back(latency_ms / 1000.0);
     ++index;
   }
-  if (index == 0) throw Error(fmt::format("{}: empty trace (no periods)", path.string()));
+  if (index == 0) throw Error(fmt::format("{}: empty trace (no periods)", name));
   return trace;
 }
 
@@ -164,8 +164,8 @@ std::string format_sabre(const NetworkTrace& trace) {
   return doc.dump(1) + "\n";
 }
 
-bool looks_like_mahimahi(const std::filesystem::path& path) {
-  const auto lines = detail::read_lines(path);
+bool looks_like_mahimahi(std::string_view text) {
+  const auto lines = detail::split_lines(text);
   if (lines.empty()) return false;
   const auto fields = detail::split_fields(lines.front().text);
   return fields.size() == 1 && fields[0].find_first_not_of("0123456789") == std::string_view::npos;
@@ -185,25 +185,34 @@ TraceFormat parse_trace_format(std::string_view text) {
   throw Error(fmt::format("unknown trace format '{}' (known: auto, cooked, mahimahi, sabre)", text));
 }
 
-NetworkTrace read_trace(const std::filesystem::path& path, TraceFormat format, double mahimahi_bin_s) {
+NetworkTrace parse_trace(std::string_view text, std::string_view name, TraceFormat format,
+                         double mahimahi_bin_s) {
   if (format == TraceFormat::automatic) {
-    if (path.extension() == ".json") {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '[') {
       format = TraceFormat::sabre;
     } else {
-      format = looks_like_mahimahi(path) ? TraceFormat::mahimahi : TraceFormat::cooked;
+      format = looks_like_mahimahi(text) ? TraceFormat::mahimahi : TraceFormat::cooked;
     }
   }
   NetworkTrace trace;
   switch (format) {
-    case TraceFormat::cooked: trace = read_cooked(path); break;
-    case TraceFormat::mahimahi: trace = read_mahimahi(path, mahimahi_bin_s); break;
-    case TraceFormat::sabre: trace = read_sabre(path); break;
+    case TraceFormat::cooked: trace = parse_cooked(text, name); break;
+    case TraceFormat::mahimahi: trace = parse_mahimahi(text, name, mahimahi_bin_s); break;
+    case TraceFormat::sabre: trace = parse_sabre(text, name); break;
     case TraceFormat::automatic: break;
   }
-  trace.name = path.filename().string();
+  trace.name = std::string(name);
   if (!(trace.duration_s() > 0)) {
-    throw Error(fmt::format("{}: the trace spans no time (all samples at {} s)", path.string(), trace.time_s.front()));
+    throw Error(fmt::format("{}: the trace spans no time (all samples at {} s)", name, trace.time_s.front()));
   }
+  return trace;
+}
+
+NetworkTrace read_trace(const std::filesystem::path& path, TraceFormat format, double mahimahi_bin_s) {
+  if (format == TraceFormat::automatic && path.extension() == ".json") format = TraceFormat::sabre;
+  NetworkTrace trace = parse_trace(detail::read_file(path), path.string(), format, mahimahi_bin_s);
+  trace.name = path.filename().string();
   return trace;
 }
 
