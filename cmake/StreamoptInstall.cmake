@@ -2,7 +2,7 @@ include(CMakePackageConfigHelpers)
 set(STREAMOPT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/streamopt)
 
 install(DIRECTORY include/streamopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS streamopt_core EXPORT streamoptTargets
+install(TARGETS streamopt_core streamopt_c EXPORT streamoptTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -20,5 +20,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfig.cmake
 
 # The .pc file finds its prefix relative to itself, so installs relocate.
 file(RELATIVE_PATH STREAMOPT_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+# streamopt: the C ABI (libstreamopt.so); streamopt-core: the static C++ core.
 configure_file(cmake/streamopt.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(cmake/streamopt-core.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

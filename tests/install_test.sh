@@ -17,6 +17,6 @@ grep -q "decision: rung" "$work/out"
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name pkgconfig -type d | tr '\n' ':')"
 # shellcheck disable=SC2046
 # shellcheck disable=SC2086
-c++ $flags -o "$work/pc_consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs --static streamopt)
+c++ $flags -o "$work/pc_consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs --static streamopt-core)
 "$work/pc_consumer" | grep -q "decision: rung"
 echo "install: consumer built with find_package and pkg-config"

@@ -129,7 +129,7 @@ Plays one session per trace and prints a line per session plus the mean.
   for (const auto& set : sets) {
     for (const auto& trace : set.traces) {
       const SessionResult r = simulate(trace, manifest, abr, config, qoe);
-      fmt::print("{:<48} {:>8} {:>11.4f} {:>12.0f} {:>11.3f} {:>8}\n", trace.name, r.stats.segments,
+      fmt::print("{:<48} {:>8} {:>11.6f} {:>12.0f} {:>11.3f} {:>8}\n", trace.name, r.stats.segments,
                  r.stats.qoe_per_segment, r.stats.mean_bitrate_bps / 1000.0, r.stats.rebuffer_s,
                  r.stats.switches);
       if (a.has("explain")) print_explanation(abr);

@@ -1,0 +1,376 @@
+// The C ABI (include/streamopt/streamopt.h) over the C++ core. Every entry
+// point runs inside guard(): exceptions become status codes plus a
+// thread-local message, and arguments are checked before use.
+#include "streamopt/streamopt.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <optional>
+#include <string>
+
+#include "streamopt/streamopt.hpp"
+
+struct sopt_manifest {
+  streamopt::Manifest manifest;
+};
+struct sopt_trace {
+  streamopt::NetworkTrace trace;
+};
+struct sopt_abr {
+  std::unique_ptr<streamopt::AbrController> controller;
+  std::size_t rung_count;
+};
+struct sopt_predictor {
+  std::unique_ptr<streamopt::ThroughputPredictor> predictor;
+};
+struct sopt_sim {
+  // The player refers to these copies, so they are declared before it.
+  streamopt::NetworkTrace trace;
+  streamopt::Manifest manifest;
+  streamopt::QoeModel qoe;
+  std::optional<streamopt::SimulatedPlayer> player;
+};
+
+namespace {
+
+thread_local std::string last_error;
+
+struct NullArgument {
+  const char* what;
+};
+
+template <class F>
+sopt_status guard(const char* function, F&& body) {
+  try {
+    body();
+    return SOPT_OK;
+  } catch (const NullArgument& e) {
+    last_error = fmt::format("{}: {} must not be NULL", function, e.what);
+    return SOPT_ERR_NULL_ARGUMENT;
+  } catch (const streamopt::Error& e) {
+    last_error = fmt::format("{}: {}", function, e.what());
+    return SOPT_ERR_INVALID;
+  } catch (const std::bad_alloc&) {
+    last_error = fmt::format("{}: out of memory", function);
+    return SOPT_ERR_NO_MEMORY;
+  } catch (const std::exception& e) {
+    last_error = fmt::format("{}: internal error: {}", function, e.what());
+    return SOPT_ERR_INTERNAL;
+  } catch (...) {
+    last_error = fmt::format("{}: unknown internal error", function);
+    return SOPT_ERR_INTERNAL;
+  }
+}
+
+template <class T>
+T& need(T* pointer, const char* name) {
+  if (!pointer) throw NullArgument{name};
+  return *pointer;
+}
+
+// A required C string.
+const char* text(const char* value, const char* name) {
+  if (!value) throw NullArgument{name};
+  return value;
+}
+
+void finite(double value, const char* name, bool non_negative) {
+  if (!std::isfinite(value) || (non_negative && value < 0)) {
+    throw streamopt::Error(fmt::format("{} = {} must be a finite{} number", name, value,
+                                       non_negative ? " non-negative" : ""));
+  }
+}
+
+streamopt::DownloadReport to_report(const sopt_download_report& r, std::size_t rung_count) {
+  if (r.rung >= rung_count) {
+    throw streamopt::Error(fmt::format("report.rung = {} is not a rung of this {}-rung ladder", r.rung, rung_count));
+  }
+  if (r.size_bytes == 0) throw streamopt::Error("report.size_bytes must be > 0");
+  finite(r.start_time_s, "report.start_time_s", false);
+  finite(r.download_time_s, "report.download_time_s", true);
+  if (r.download_time_s <= 0) throw streamopt::Error("report.download_time_s must be > 0");
+  return {r.segment, r.rung, r.size_bytes, r.start_time_s, r.download_time_s};
+}
+
+sopt_download_report from_report(const streamopt::DownloadReport& r) {
+  return {r.segment, r.rung, r.size_bytes, r.start_time_s, r.download_time_s};
+}
+
+streamopt::PlayerState to_state(const sopt_player_state& s, std::size_t rung_count) {
+  finite(s.now_s, "state.now_s", false);
+  finite(s.buffer_s, "state.buffer_s", true);
+  if (s.last_rung != SOPT_NO_RUNG && s.last_rung >= rung_count) {
+    throw streamopt::Error(fmt::format("state.last_rung = {} is not a rung of this {}-rung ladder", s.last_rung, rung_count));
+  }
+  return {s.now_s, s.buffer_s, s.next_segment, s.segments_left, s.last_rung, s.rebuffered != 0};
+}
+
+sopt_player_state from_state(const streamopt::PlayerState& s) {
+  return {s.now_s, s.buffer_s, s.next_segment, s.segments_left, s.last_rung, s.rebuffered ? 1 : 0};
+}
+
+sopt_decision from_decision(const streamopt::Decision& d) {
+  sopt_decision out{};
+  out.rung = d.rung;
+  out.delay_s = d.delay_s;
+  out.estimate_bps = d.reasons.estimate_bps;
+  out.conservative_bps = d.reasons.conservative_bps;
+  std::strncpy(out.rule, d.reasons.rule.c_str(), sizeof(out.rule) - 1);
+  return out;
+}
+
+sopt_session_stats from_stats(const streamopt::SessionStats& s) {
+  return {s.segments, s.qoe_sum, s.qoe_sum_pensieve, s.qoe_per_segment, s.mean_bitrate_bps,
+          s.rebuffer_s, s.rebuffer_ratio, s.startup_delay_s, s.switches};
+}
+
+streamopt::TraceFormat format_or_auto(const char* format) {
+  return format ? streamopt::parse_trace_format(format) : streamopt::TraceFormat::automatic;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* sopt_version(void) { return streamopt::kVersionString; }
+
+const char* sopt_last_error(void) { return last_error.c_str(); }
+
+const char* sopt_status_name(sopt_status status) {
+  switch (status) {
+    case SOPT_OK: return "SOPT_OK";
+    case SOPT_ERR_NULL_ARGUMENT: return "SOPT_ERR_NULL_ARGUMENT";
+    case SOPT_ERR_INVALID: return "SOPT_ERR_INVALID";
+    case SOPT_ERR_NO_MEMORY: return "SOPT_ERR_NO_MEMORY";
+    case SOPT_ERR_INTERNAL: return "SOPT_ERR_INTERNAL";
+  }
+  return "SOPT_UNKNOWN_STATUS";
+}
+
+sopt_status sopt_manifest_load(const char* dir, sopt_manifest** out) {
+  return guard(__func__, [&] {
+    need(out, "out") = new sopt_manifest{streamopt::Manifest::load(text(dir, "dir"))};
+  });
+}
+
+sopt_status sopt_manifest_from_arrays(const double* bitrates_bps, size_t rung_count, double segment_duration_s,
+                                      size_t segment_count, const uint64_t* sizes_bytes, sopt_manifest** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    need(bitrates_bps, "bitrates_bps");
+    if (rung_count == 0 || rung_count > 1000) throw streamopt::Error("rung_count must be in 1..1000");
+    if (segment_count == 0 || segment_count > 10'000'000) throw streamopt::Error("segment_count must be in 1..10000000");
+    std::vector<streamopt::Rung> rungs;
+    for (std::size_t r = 0; r < rung_count; ++r) rungs.push_back({bitrates_bps[r], 0, 0, ""});
+    std::vector<std::vector<std::uint64_t>> sizes;
+    if (sizes_bytes) {
+      sizes.resize(segment_count);
+      for (std::size_t s = 0; s < segment_count; ++s) {
+        sizes[s].assign(sizes_bytes + s * rung_count, sizes_bytes + (s + 1) * rung_count);
+      }
+    }
+    *out = new sopt_manifest{streamopt::Manifest(std::move(rungs), segment_duration_s, segment_count, sizes)};
+  });
+}
+
+sopt_status sopt_manifest_synthetic(uint64_t seed, sopt_manifest** out) {
+  return guard(__func__, [&] { need(out, "out") = new sopt_manifest{streamopt::Manifest::synthetic_default(seed)}; });
+}
+
+sopt_status sopt_manifest_info(const sopt_manifest* manifest, size_t* rung_count, size_t* segment_count,
+                               double* segment_duration_s) {
+  return guard(__func__, [&] {
+    const auto& m = need(manifest, "manifest").manifest;
+    if (rung_count) *rung_count = m.rung_count();
+    if (segment_count) *segment_count = m.segment_count();
+    if (segment_duration_s) *segment_duration_s = m.segment_duration_s();
+  });
+}
+
+sopt_status sopt_manifest_bitrate(const sopt_manifest* manifest, size_t rung, double* bitrate_bps) {
+  return guard(__func__, [&] {
+    need(bitrate_bps, "bitrate_bps") = need(manifest, "manifest").manifest.bitrate_bps(rung);
+  });
+}
+
+sopt_status sopt_manifest_segment_size(const sopt_manifest* manifest, size_t segment, size_t rung,
+                                       uint64_t* size_bytes) {
+  return guard(__func__, [&] {
+    need(size_bytes, "size_bytes") = need(manifest, "manifest").manifest.segment_size_bytes(segment, rung);
+  });
+}
+
+void sopt_manifest_destroy(sopt_manifest* manifest) { delete manifest; }
+
+sopt_status sopt_trace_load(const char* path, const char* format, sopt_trace** out) {
+  return guard(__func__, [&] {
+    need(out, "out") = new sopt_trace{streamopt::read_trace(text(path, "path"), format_or_auto(format))};
+  });
+}
+
+sopt_status sopt_trace_parse(const char* text, size_t length, const char* format, sopt_trace** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    if (length > 0) need(text, "text");
+    *out = new sopt_trace{streamopt::parse_trace(std::string_view(text ? text : "", length), "<memory>",
+                                                 format_or_auto(format))};
+  });
+}
+
+sopt_status sopt_trace_from_arrays(const double* time_s, const double* throughput_bps, size_t count, sopt_trace** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    need(time_s, "time_s");
+    need(throughput_bps, "throughput_bps");
+    streamopt::NetworkTrace t;
+    t.name = "<arrays>";
+    t.time_s.assign(time_s, time_s + count);
+    t.throughput_bps.assign(throughput_bps, throughput_bps + count);
+    streamopt::validate_trace(t);
+    *out = new sopt_trace{std::move(t)};
+  });
+}
+
+sopt_status sopt_trace_info(const sopt_trace* trace, size_t* sample_count, double* duration_s) {
+  return guard(__func__, [&] {
+    const auto& t = need(trace, "trace").trace;
+    if (sample_count) *sample_count = t.time_s.size();
+    if (duration_s) *duration_s = t.duration_s();
+  });
+}
+
+sopt_status sopt_trace_sample(const sopt_trace* trace, size_t index, double* time_s, double* throughput_bps) {
+  return guard(__func__, [&] {
+    const auto& t = need(trace, "trace").trace;
+    if (index >= t.time_s.size()) {
+      throw streamopt::Error(fmt::format("sample {} out of range ({} samples)", index, t.time_s.size()));
+    }
+    if (time_s) *time_s = t.time_s[index];
+    if (throughput_bps) *throughput_bps = t.throughput_bps[index];
+  });
+}
+
+void sopt_trace_destroy(sopt_trace* trace) { delete trace; }
+
+sopt_status sopt_abr_create(const char* spec, const sopt_manifest* manifest, sopt_abr** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    const auto& m = need(manifest, "manifest").manifest;
+    *out = new sopt_abr{streamopt::make_abr(text(spec, "spec"), m), m.rung_count()};
+  });
+}
+
+sopt_status sopt_abr_on_download(sopt_abr* abr, const sopt_download_report* report) {
+  return guard(__func__, [&] {
+    auto& a = need(abr, "abr");
+    a.controller->on_download(to_report(need(report, "report"), a.rung_count));
+  });
+}
+
+sopt_status sopt_abr_decide(sopt_abr* abr, const sopt_player_state* state, sopt_decision* out) {
+  return guard(__func__, [&] {
+    auto& a = need(abr, "abr");
+    need(out, "out") = from_decision(a.controller->decide(to_state(need(state, "state"), a.rung_count)));
+  });
+}
+
+sopt_status sopt_abr_reset(sopt_abr* abr) {
+  return guard(__func__, [&] { need(abr, "abr").controller->reset(); });
+}
+
+void sopt_abr_destroy(sopt_abr* abr) { delete abr; }
+
+sopt_status sopt_predictor_create(const char* spec, sopt_predictor** out) {
+  return guard(__func__, [&] { need(out, "out") = new sopt_predictor{streamopt::make_predictor(text(spec, "spec"))}; });
+}
+
+sopt_status sopt_predictor_observe(sopt_predictor* predictor, const sopt_download_report* report) {
+  return guard(__func__, [&] {
+    need(predictor, "predictor").predictor->observe(to_report(need(report, "report"), SOPT_NO_RUNG));
+  });
+}
+
+sopt_status sopt_predictor_predict(const sopt_predictor* predictor, sopt_prediction* out) {
+  return guard(__func__, [&] {
+    const auto p = need(predictor, "predictor").predictor->predict();
+    need(out, "out") = {p.estimate_bps, p.conservative_bps, p.valid ? 1 : 0};
+  });
+}
+
+sopt_status sopt_predictor_reset(sopt_predictor* predictor) {
+  return guard(__func__, [&] { need(predictor, "predictor").predictor->reset(); });
+}
+
+void sopt_predictor_destroy(sopt_predictor* predictor) { delete predictor; }
+
+sopt_status sopt_simulate(const sopt_trace* trace, const sopt_manifest* manifest, const char* abr_spec,
+                          const char* mode, const char* qoe, sopt_session_stats* stats,
+                          sopt_segment_record* records, size_t capacity, size_t* record_count) {
+  return guard(__func__, [&] {
+    const auto& t = need(trace, "trace").trace;
+    const auto& m = need(manifest, "manifest").manifest;
+    need(stats, "stats");
+    auto abr = streamopt::make_abr(text(abr_spec, "abr_spec"), m);
+    const streamopt::QoeModel model(qoe ? qoe : "lin", m);
+    const auto result = streamopt::simulate(t, m, *abr, streamopt::SimConfig::from_name(mode ? mode : "default"), model);
+    *stats = from_stats(result.stats);
+    if (record_count) *record_count = result.segments.size();
+    if (records) {
+      for (std::size_t i = 0; i < std::min(capacity, result.segments.size()); ++i) {
+        const auto& r = result.segments[i];
+        records[i] = {r.segment, r.time_s, r.rung, r.bitrate_bps, r.buffer_s, r.rebuffer_s,
+                      r.size_bytes, r.download_time_s, r.sleep_s, r.qoe.total};
+      }
+    }
+  });
+}
+
+sopt_status sopt_sim_create(const sopt_trace* trace, const sopt_manifest* manifest, const char* mode,
+                            const char* qoe, sopt_sim** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    const auto& t = need(trace, "trace").trace;
+    const auto& m = need(manifest, "manifest").manifest;
+    const auto config = streamopt::SimConfig::from_name(mode ? mode : "default");
+    auto sim = std::make_unique<sopt_sim>(sopt_sim{t, m, streamopt::QoeModel(qoe ? qoe : "lin", m), std::nullopt});
+    // The QoE model must refer to the handle's own manifest copy.
+    sim->qoe = streamopt::QoeModel(qoe ? qoe : "lin", sim->manifest);
+    sim->player.emplace(sim->trace, sim->manifest, config, sim->qoe);
+    *out = sim.release();
+  });
+}
+
+sopt_status sopt_sim_done(const sopt_sim* sim, int* done) {
+  return guard(__func__, [&] { need(done, "done") = need(sim, "sim").player->done() ? 1 : 0; });
+}
+
+sopt_status sopt_sim_state(const sopt_sim* sim, sopt_player_state* state, size_t* forced_rung) {
+  return guard(__func__, [&] {
+    const auto& player = *need(sim, "sim").player;
+    need(state, "state") = from_state(player.state());
+    if (forced_rung) *forced_rung = player.forced_rung();
+  });
+}
+
+sopt_status sopt_sim_play(sopt_sim* sim, const sopt_decision* decision, sopt_download_report* report) {
+  return guard(__func__, [&] {
+    const auto& d = need(decision, "decision");
+    finite(d.delay_s, "decision.delay_s", true);
+    streamopt::Decision decided;
+    decided.rung = d.rung;
+    decided.delay_s = d.delay_s;
+    const auto r = need(sim, "sim").player->play(decided);
+    if (report) *report = from_report(r);
+  });
+}
+
+sopt_status sopt_sim_stats(const sopt_sim* sim, sopt_session_stats* stats) {
+  return guard(__func__, [&] { need(stats, "stats") = from_stats(need(sim, "sim").player->result().stats); });
+}
+
+void sopt_sim_destroy(sopt_sim* sim) { delete sim; }
+
+}  // extern "C"

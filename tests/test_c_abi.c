@@ -1,0 +1,218 @@
+/* Tests of the C ABI, compiled as C11 against libstreamopt.so. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "streamopt/streamopt.h"
+
+static int passed = 0;
+static int failed = 0;
+
+#define CHECK(cond)                                                     \
+  do {                                                                  \
+    if (cond) {                                                         \
+      ++passed;                                                         \
+    } else {                                                            \
+      ++failed;                                                         \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed; last error: %s\n", __FILE__, __LINE__, #cond, \
+              sopt_last_error());                                       \
+    }                                                                   \
+  } while (0)
+
+/* Expects `call` to fail with `status` and a message containing `text`. */
+#define CHECK_FAILS(call, status, text)                                  \
+  do {                                                                   \
+    sopt_status got_ = (call);                                           \
+    CHECK(got_ == (status));                                             \
+    CHECK(strstr(sopt_last_error(), (text)) != NULL);                    \
+  } while (0)
+
+static void test_library(void) {
+  CHECK(strcmp(sopt_version(), SOPT_VERSION_STRING) == 0);
+  CHECK(strcmp(sopt_status_name(SOPT_ERR_INVALID), "SOPT_ERR_INVALID") == 0);
+}
+
+static void test_manifest(void) {
+  const double bitrates[] = {1e6, 2e6, 4e6};
+  const uint64_t sizes[] = {100, 200, 400, 110, 210, 410};
+  sopt_manifest* m = NULL;
+  CHECK(sopt_manifest_from_arrays(bitrates, 3, 2.0, 2, sizes, &m) == SOPT_OK);
+  size_t rungs = 0, segments = 0;
+  double duration = 0;
+  CHECK(sopt_manifest_info(m, &rungs, &segments, &duration) == SOPT_OK);
+  CHECK(rungs == 3 && segments == 2 && duration == 2.0);
+  uint64_t size = 0;
+  CHECK(sopt_manifest_segment_size(m, 1, 2, &size) == SOPT_OK && size == 410);
+  double bps = 0;
+  CHECK(sopt_manifest_bitrate(m, 1, &bps) == SOPT_OK && bps == 2e6);
+  CHECK_FAILS(sopt_manifest_bitrate(m, 3, &bps), SOPT_ERR_INVALID, "rung 3 out of range");
+  CHECK_FAILS(sopt_manifest_segment_size(m, 2, 0, &size), SOPT_ERR_INVALID, "out of range");
+  CHECK_FAILS(sopt_manifest_info(NULL, &rungs, NULL, NULL), SOPT_ERR_NULL_ARGUMENT, "manifest must not be NULL");
+  sopt_manifest_destroy(m);
+
+  const double unsorted[] = {2e6, 1e6};
+  sopt_manifest* bad = NULL;
+  CHECK_FAILS(sopt_manifest_from_arrays(unsorted, 2, 2.0, 2, NULL, &bad), SOPT_ERR_INVALID, "not above");
+  CHECK(bad == NULL);
+  CHECK_FAILS(sopt_manifest_from_arrays(bitrates, 3, NAN, 2, NULL, &bad), SOPT_ERR_INVALID, "duration");
+  CHECK_FAILS(sopt_manifest_from_arrays(NULL, 3, 2.0, 2, NULL, &bad), SOPT_ERR_NULL_ARGUMENT, "bitrates_bps");
+  CHECK_FAILS(sopt_manifest_load("/nonexistent-dir", &bad), SOPT_ERR_INVALID, "cannot open");
+  sopt_manifest_destroy(NULL);
+}
+
+static void test_trace(void) {
+  const char text[] = "0 1\n1 2\n2 4\n";
+  sopt_trace* t = NULL;
+  CHECK(sopt_trace_parse(text, strlen(text), NULL, &t) == SOPT_OK);
+  size_t n = 0;
+  double duration = 0, time_s = 0, bps = 0;
+  CHECK(sopt_trace_info(t, &n, &duration) == SOPT_OK && n == 3 && duration == 2.0);
+  CHECK(sopt_trace_sample(t, 2, &time_s, &bps) == SOPT_OK && time_s == 2.0 && bps == 4e6);
+  CHECK_FAILS(sopt_trace_sample(t, 3, &time_s, &bps), SOPT_ERR_INVALID, "out of range");
+  sopt_trace_destroy(t);
+
+  sopt_trace* bad = NULL;
+  CHECK_FAILS(sopt_trace_parse("0 1\n1 x\n", 8, "cooked", &bad), SOPT_ERR_INVALID, "<memory>:2");
+  CHECK_FAILS(sopt_trace_parse("0 1\n", 4, "bogus", &bad), SOPT_ERR_INVALID, "unknown trace format");
+  CHECK_FAILS(sopt_trace_parse(NULL, 3, NULL, &bad), SOPT_ERR_NULL_ARGUMENT, "text");
+  CHECK_FAILS(sopt_trace_parse("", 0, NULL, &bad), SOPT_ERR_INVALID, "empty");
+  const double times[] = {0, 2, 1};
+  const double rates[] = {1e6, 1e6, 1e6};
+  CHECK_FAILS(sopt_trace_from_arrays(times, rates, 3, &bad), SOPT_ERR_INVALID, "backwards");
+  CHECK(bad == NULL);
+}
+
+static void test_abr(void) {
+  sopt_manifest* m = NULL;
+  CHECK(sopt_manifest_synthetic(1, &m) == SOPT_OK);
+  sopt_abr* abr = NULL;
+  CHECK(sopt_abr_create("bba:preset=pensieve", m, &abr) == SOPT_OK);
+  sopt_manifest_destroy(m); /* the controller keeps its own copy */
+  sopt_player_state state = {0.0, 10.0, 1, 47, 1, 0};
+  sopt_decision d;
+  CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+  CHECK(d.rung == 2 && strcmp(d.rule, "cushion") == 0);
+  sopt_download_report report = {1, 2, 600000, 0.0, 1.5};
+  CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
+
+  /* Robustness: every bad input is an error status with a message. */
+  report.rung = 6;
+  CHECK_FAILS(sopt_abr_on_download(abr, &report), SOPT_ERR_INVALID, "report.rung = 6");
+  report.rung = 2;
+  report.download_time_s = NAN;
+  CHECK_FAILS(sopt_abr_on_download(abr, &report), SOPT_ERR_INVALID, "download_time_s");
+  report.download_time_s = -1.0;
+  CHECK_FAILS(sopt_abr_on_download(abr, &report), SOPT_ERR_INVALID, "download_time_s");
+  state.buffer_s = NAN;
+  CHECK_FAILS(sopt_abr_decide(abr, &state, &d), SOPT_ERR_INVALID, "state.buffer_s");
+  state.buffer_s = -3;
+  CHECK_FAILS(sopt_abr_decide(abr, &state, &d), SOPT_ERR_INVALID, "state.buffer_s");
+  state.buffer_s = 5;
+  state.last_rung = 17;
+  CHECK_FAILS(sopt_abr_decide(abr, &state, &d), SOPT_ERR_INVALID, "state.last_rung = 17");
+  state.last_rung = SOPT_NO_RUNG;
+  CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+  CHECK_FAILS(sopt_abr_decide(NULL, &state, &d), SOPT_ERR_NULL_ARGUMENT, "abr must not be NULL");
+  CHECK_FAILS(sopt_abr_decide(abr, NULL, &d), SOPT_ERR_NULL_ARGUMENT, "state");
+  CHECK_FAILS(sopt_abr_on_download(abr, NULL), SOPT_ERR_NULL_ARGUMENT, "report");
+  CHECK(sopt_abr_reset(abr) == SOPT_OK);
+  sopt_abr_destroy(abr);
+
+  CHECK(sopt_manifest_synthetic(1, &m) == SOPT_OK);
+  sopt_abr* bad = NULL;
+  CHECK_FAILS(sopt_abr_create("nope", m, &bad), SOPT_ERR_INVALID, "unknown ABR controller 'nope'");
+  CHECK_FAILS(sopt_abr_create("bola:gamma_p", m, &bad), SOPT_ERR_INVALID, "no '='");
+  CHECK_FAILS(sopt_abr_create("bola:min_buffer_s=abc", m, &bad), SOPT_ERR_INVALID, "not a number");
+  CHECK_FAILS(sopt_abr_create("bola:typo=1", m, &bad), SOPT_ERR_INVALID, "unknown option 'typo'");
+  CHECK_FAILS(sopt_abr_create(NULL, m, &bad), SOPT_ERR_NULL_ARGUMENT, "spec");
+  CHECK_FAILS(sopt_abr_create("bba", NULL, &bad), SOPT_ERR_NULL_ARGUMENT, "manifest");
+  CHECK(bad == NULL);
+  sopt_manifest_destroy(m);
+}
+
+static void test_predictor(void) {
+  sopt_predictor* p = NULL;
+  CHECK(sopt_predictor_create("harmonic:window=2", &p) == SOPT_OK);
+  sopt_prediction pred;
+  CHECK(sopt_predictor_predict(p, &pred) == SOPT_OK && pred.valid == 0);
+  sopt_download_report a = {0, 0, 1000000, 0, 8.0}; /* 1 Mbps */
+  sopt_download_report b = {1, 0, 1000000, 8, 2.0}; /* 4 Mbps */
+  CHECK(sopt_predictor_observe(p, &a) == SOPT_OK && sopt_predictor_observe(p, &b) == SOPT_OK);
+  CHECK(sopt_predictor_predict(p, &pred) == SOPT_OK && pred.valid);
+  CHECK(fabs(pred.estimate_bps - 1.6e6) < 1e-6); /* 2 / (1/1 + 1/4) Mbps */
+  CHECK(pred.conservative_bps == 1e6);
+  CHECK(sopt_predictor_reset(p) == SOPT_OK);
+  CHECK(sopt_predictor_predict(p, &pred) == SOPT_OK && pred.valid == 0);
+  sopt_predictor_destroy(p);
+  sopt_predictor* bad = NULL;
+  CHECK_FAILS(sopt_predictor_create("harmonic:window=x", &bad), SOPT_ERR_INVALID, "window");
+}
+
+static void test_simulation(void) {
+  sopt_manifest* m = NULL;
+  sopt_trace* t = NULL;
+  const double times[] = {0, 10, 20, 30};
+  const double rates[] = {3e6, 3e6, 0.5e6, 2e6};
+  CHECK(sopt_manifest_synthetic(2, &m) == SOPT_OK);
+  CHECK(sopt_trace_from_arrays(times, rates, 4, &t) == SOPT_OK);
+  sopt_session_stats stats;
+  sopt_segment_record records[60];
+  size_t count = 0;
+  CHECK(sopt_simulate(t, m, "robust_mpc", "pensieve", NULL, &stats, records, 60, &count) == SOPT_OK);
+  CHECK(count == 48 && stats.segments == 48);
+  CHECK(records[0].rung == 1); /* pensieve mode: first segment at rung 1 */
+  double sum = 0;
+  for (size_t i = 1; i < count; ++i) sum += records[i].qoe;
+  CHECK(fabs(sum - stats.qoe_sum_pensieve) < 1e-9);
+
+  /* Stepping the same session by hand gives the same statistics. */
+  sopt_sim* sim = NULL;
+  sopt_abr* abr = NULL;
+  CHECK(sopt_sim_create(t, m, "pensieve", "lin", &sim) == SOPT_OK);
+  CHECK(sopt_abr_create("robust_mpc", m, &abr) == SOPT_OK);
+  int done = 0;
+  while (sopt_sim_done(sim, &done) == SOPT_OK && !done) {
+    sopt_player_state state;
+    size_t forced;
+    sopt_decision d = {0};
+    sopt_download_report report;
+    CHECK(sopt_sim_state(sim, &state, &forced) == SOPT_OK);
+    if (forced != SOPT_NO_RUNG) {
+      d.rung = forced;
+    } else {
+      CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+    }
+    CHECK(sopt_sim_play(sim, &d, &report) == SOPT_OK);
+    CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
+  }
+  sopt_session_stats stepped;
+  CHECK(sopt_sim_stats(sim, &stepped) == SOPT_OK);
+  CHECK(stepped.qoe_sum == stats.qoe_sum);
+  sopt_decision d = {0};
+  CHECK_FAILS(sopt_sim_play(sim, &d, NULL), SOPT_ERR_INVALID, "session is over");
+  sopt_sim_destroy(sim);
+  sopt_abr_destroy(abr);
+
+  CHECK(sopt_sim_create(t, m, "default", NULL, &sim) == SOPT_OK);
+  d.rung = 99;
+  CHECK_FAILS(sopt_sim_play(sim, &d, NULL), SOPT_ERR_INVALID, "rung 99");
+  d.rung = 0;
+  d.delay_s = NAN;
+  CHECK_FAILS(sopt_sim_play(sim, &d, NULL), SOPT_ERR_INVALID, "delay_s");
+  sopt_sim_destroy(sim);
+  CHECK_FAILS(sopt_simulate(t, m, "bba", "warp", NULL, &stats, NULL, 0, NULL), SOPT_ERR_INVALID, "unknown simulator mode");
+  CHECK_FAILS(sopt_simulate(t, m, "bba", NULL, "hd:utilities=1", &stats, NULL, 0, NULL), SOPT_ERR_INVALID, "utilities");
+  sopt_trace_destroy(t);
+  sopt_manifest_destroy(m);
+}
+
+int main(void) {
+  test_library();
+  test_manifest();
+  test_trace();
+  test_abr();
+  test_predictor();
+  test_simulation();
+  printf("c_abi: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
