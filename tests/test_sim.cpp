@@ -223,3 +223,22 @@ TEST_CASE("A stepped SimulatedPlayer gives exactly what simulate gives", "[sim]"
   bad.rung = 9;
   CHECK_THROWS_WITH(fresh.play(bad), Contains("rung 9"));
 }
+
+TEST_CASE("Tiny or nearly dead traces end quickly instead of hanging", "[sim]") {
+  const Manifest m = Manifest::synthetic_default();
+  const QoeModel q("lin", m);
+  Scripted abr(5);
+  NetworkTrace tiny;  // 1 ms long, 100 Mbps: thousands of passes per segment
+  tiny.name = "tiny";
+  tiny.time_s = {0, 0.0005, 0.001};
+  tiny.throughput_bps = {1e8, 1e8, 2e8};
+  for (const SimConfig& c : {SimConfig::pensieve(), SimConfig::standard()}) {
+    const auto r = simulate(tiny, m, abr, c, q);
+    CHECK(r.segments.back().download_time_s > 0);
+    CHECK(r.stats.rebuffer_s == 0);
+  }
+  NetworkTrace slow = tiny;  // 1 bit per second: a segment would take years
+  slow.throughput_bps = {1, 1, 1};
+  CHECK_THROWS_WITH(simulate(slow, m, abr, SimConfig::standard(), q), Contains("no usable throughput"));
+  CHECK_THROWS_WITH(simulate(slow, m, abr, SimConfig::pensieve(), q), Contains("no usable throughput"));
+}

@@ -17,6 +17,43 @@ constexpr double kMaxDownloadS = 30.0 * 86400.0;
   throw Error(fmt::format("trace {}: downloading {} bytes would take over {} s (no usable throughput)",
                           trace.name, bytes, kMaxDownloadS));
 }
+// Removes all but one whole period from a long wait (every pass over the
+// trace after a wrap is the same, so this changes nothing but the work).
+double skip_whole_periods(double wait, double period) {
+  if (period > 0 && wait > 2.0 * period) wait -= (std::floor(wait / period) - 1.0) * period;
+  return wait;
+}
+
+// Inside one download: at every wrap of the trace, compares with the previous
+// wrap; once a whole pass is known, skips the passes the download certainly
+// spans and rejects traces that deliver nothing in a pass.
+class PassSkipper {
+ public:
+  // `sent` and `elapsed_s` are running totals; `size` is what is needed.
+  void at_wrap(double& sent, double& elapsed_s, double size, const NetworkTrace& trace,
+               std::uint64_t bytes) {
+    if (seen_) {
+      const double pass_sent = sent - sent_at_wrap_;
+      const double pass_s = elapsed_s - elapsed_at_wrap_;
+      if (!(pass_sent > 0)) too_slow(trace, bytes);
+      const double passes = std::floor((size - sent) / pass_sent) - 1.0;
+      if (passes >= 1.0) {
+        if (elapsed_s + passes * pass_s > kMaxDownloadS) too_slow(trace, bytes);
+        sent += passes * pass_sent;
+        elapsed_s += passes * pass_s;
+      }
+    }
+    seen_ = true;
+    sent_at_wrap_ = sent;
+    elapsed_at_wrap_ = elapsed_s;
+  }
+
+ private:
+  bool seen_ = false;
+  double sent_at_wrap_ = 0;
+  double elapsed_at_wrap_ = 0;
+};
+
 }  // namespace
 
 PensieveLink::PensieveLink(const NetworkTrace& trace, double payload_fraction, double rtt_ms)
@@ -36,6 +73,7 @@ double PensieveLink::download_ms(std::uint64_t bytes) {
   const double size = static_cast<double>(bytes);
   double delay_s = 0.0;
   double sent = 0.0;
+  PassSkipper skipper;
   while (true) {
     const double throughput = trace_->throughput_bps[ptr_] / 8.0;
     const double duration = trace_->time_s[ptr_] - last_time_s_;
@@ -50,6 +88,7 @@ double PensieveLink::download_ms(std::uint64_t bytes) {
     delay_s += duration;
     if (delay_s > kMaxDownloadS) too_slow(*trace_, bytes);
     next_sample();
+    if (ptr_ == 1) skipper.at_wrap(sent, delay_s, size, *trace_, bytes);
   }
   return delay_s * 1000.0 + rtt_ms_;
 }
@@ -64,6 +103,8 @@ void PensieveLink::idle_ms(double ms) {
     }
     sleep_ms -= duration * 1000.0;
     next_sample();
+    // After a wrap every pass lasts time_s.back(): skip whole passes.
+    if (ptr_ == 1) sleep_ms = skip_whole_periods(sleep_ms, trace_->time_s.back() * 1000.0);
   }
 }
 
@@ -72,23 +113,26 @@ LoopingLink::LoopingLink(const NetworkTrace& trace, double payload_fraction, dou
 
 double LoopingLink::download_s(std::uint64_t bytes) {
   idle_s(rtt_s_);
-  double remaining_bits = static_cast<double>(bytes) * 8.0;
+  const double needed_bits = static_cast<double>(bytes) * 8.0;
+  double sent_bits = 0;
   double elapsed_s = rtt_s_;
+  PassSkipper skipper;
   const auto& t = trace_->time_s;
   while (true) {
     const double interval_s = t[index_] - t[index_ - 1];
     const double left_s = interval_s - offset_s_;
     const double rate_bps = trace_->throughput_bps[index_] * payload_fraction_;
-    if (rate_bps > 0 && rate_bps * left_s >= remaining_bits) {
-      const double needed_s = remaining_bits / rate_bps;
+    if (rate_bps > 0 && sent_bits + rate_bps * left_s >= needed_bits) {
+      const double needed_s = (needed_bits - sent_bits) / rate_bps;
       offset_s_ += needed_s;
       return elapsed_s + needed_s;
     }
-    remaining_bits -= rate_bps * left_s;
+    sent_bits += rate_bps * left_s;
     elapsed_s += left_s;
     if (elapsed_s > kMaxDownloadS) too_slow(*trace_, bytes);
     offset_s_ = 0;
     index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
+    if (index_ == 1) skipper.at_wrap(sent_bits, elapsed_s, needed_bits, *trace_, bytes);
   }
 }
 
@@ -104,6 +148,7 @@ void LoopingLink::idle_s(double seconds) {
     remaining -= left_s;
     offset_s_ = 0;
     index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
+    if (index_ == 1) remaining = skip_whole_periods(remaining, trace_->duration_s());
   }
 }
 
