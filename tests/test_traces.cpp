@@ -168,3 +168,11 @@ TEST_CASE("Traces parse from memory with the given name in errors", "[traces]") 
   CHECK_THROWS_WITH(parse_trace("0 1\nx 2\n", "mem"), Contains("mem:2"));
   CHECK_THROWS_WITH(parse_trace("1\n2\n", "m", TraceFormat::mahimahi, 0.0), Contains("bin"));
 }
+
+TEST_CASE("Traces that would need absurd numbers of samples are refused", "[traces]") {
+  CHECK_THROWS_WITH(parse_trace("2\n2\n111111111111111111\n", "m"), Contains("would exceed"));
+  CHECK_THROWS_WITH(synth_constant(1e6, 1e9, 1e-3), Contains("would exceed"));
+  CleanOptions fine;
+  fine.resample_step_s = 1e-9;
+  CHECK_THROWS_WITH(clean_trace(synth_constant(1e6, 100.0), fine), Contains("would exceed"));
+}

@@ -11,6 +11,10 @@
 
 namespace streamopt {
 
+/// Most samples a trace built by binning (Mahimahi), resampling or synthesis
+/// may have; asking for more is an `Error` rather than an exhausted memory.
+inline constexpr std::size_t kMaxTraceSamples = 10'000'000;
+
 /// A throughput trace as (time, throughput) samples. Sample i's throughput
 /// holds over the interval (time_s[i-1], time_s[i]], as in Pensieve's cooked
 /// traces; sample 0 only marks the start time. Times never go backwards.

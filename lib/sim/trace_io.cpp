@@ -64,7 +64,11 @@ NetworkTrace parse_mahimahi(std::string_view text, std::string_view name, double
   }
   if (times_ms.empty()) throw Error(fmt::format("{}: empty trace (no samples)", name));
   const double end_s = std::max(times_ms.back() / 1000.0, bin_s);
-  const auto bins = static_cast<std::size_t>(std::ceil(end_s / bin_s - 1e-9));
+  const double bin_count = std::ceil(end_s / bin_s - 1e-9);
+  if (bin_count > static_cast<double>(kMaxTraceSamples)) {
+    throw Error(fmt::format("{}: {} s in bins of {} s would exceed {} samples", name, end_s, bin_s, kMaxTraceSamples));
+  }
+  const auto bins = static_cast<std::size_t>(bin_count);
   std::vector<double> counts(bins, 0.0);
   for (double t_ms : times_ms) {
     // A delivery at time t belongs to the window that ends at or after t.

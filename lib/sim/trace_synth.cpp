@@ -19,6 +19,9 @@ void check_positive(double value, const char* what) {
 NetworkTrace build(const char* name, double duration_s, double step_s, auto&& value_at) {
   check_positive(duration_s, "duration_s");
   check_positive(step_s, "step_s");
+  if (duration_s / step_s > static_cast<double>(kMaxTraceSamples)) {
+    throw Error(fmt::format("synth: {} s at {} s steps would exceed {} samples", duration_s, step_s, kMaxTraceSamples));
+  }
   NetworkTrace trace;
   trace.name = name;
   const auto steps = static_cast<std::size_t>(std::ceil(duration_s / step_s - 1e-9));

@@ -110,6 +110,10 @@ NetworkTrace clean_trace(const NetworkTrace& trace, const CleanOptions& options)
     }
   }
   if (options.resample_step_s > 0) {
+    if (out.duration_s() / options.resample_step_s > static_cast<double>(kMaxTraceSamples)) {
+      throw Error(fmt::format("clean: resampling {} s at {} s would exceed {} samples", out.duration_s(),
+                              options.resample_step_s, kMaxTraceSamples));
+    }
     out = resample(out, options.resample_step_s);
   }
   validate_trace(out);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target with clang (ASan + UBSan) and runs it for a
+# bounded time over a seed corpus of valid specs and traces.
+#   scripts/fuzz.sh [SECONDS]   (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+scripts/setup.sh
+if ! command -v clang >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev
+fi
+scripts/build.sh fuzz
+corpus=out/fuzz/corpus
+mkdir -p "$corpus"
+# Seeds: selector byte, then the input.
+printf '\000robust_mpc:horizon=5,buffer_step_s=0.5' > "$corpus/abr"
+printf '\000bola:variant=e,min_buffer_s=8' > "$corpus/bola"
+printf '\001robust:inner=ewma,error_window=3' > "$corpus/predictor"
+printf '\002%s' "$(printf '0 1.5\n1 2\n2.5 0\n4 3\n')" > "$corpus/cooked"
+printf '\006%s' "$(printf '1\n2\n2\n5\n9\n')" > "$corpus/mahimahi"
+printf '\016[{"duration_ms": 500, "bandwidth_kbps": 800, "latency_ms": 20}, {"duration_ms": 250, "bandwidth_kbps": 3000, "latency_ms": 30}]' > "$corpus/sabre"
+export ASAN_OPTIONS=detect_leaks=1
+build/fuzz/fuzz/fuzz_c_abi "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
+  | tee out/fuzz/last_run.txt | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY)" || true
+grep -q "stat::number_of_executed_units" out/fuzz/last_run.txt
