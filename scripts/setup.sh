@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config   # toolchain
   libfmt-dev nlohmann-json3-dev      # core (nlohmann/json: header-only, build time only)
   catch2 libbenchmark-dev            # tests and micro-benchmarks
+  python3 python3-dev pybind11-dev python3-numpy python3-matplotlib python3-pytest  # Python module, report
 )
 
 missing=()

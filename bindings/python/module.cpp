@@ -1,0 +1,440 @@
+// The compiled part of the Python package: streamopt._streamopt.
+// Long calls release the GIL; controllers written in Python run inside the
+// C++ simulator through PyController, which takes the GIL per call.
+#include <fmt/format.h>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <cmath>
+#include <memory>
+
+#include "streamopt/streamopt.hpp"
+
+namespace py = pybind11;
+using namespace streamopt;
+
+namespace {
+
+// A Python object kept alive from C++ threads: copies share it, and the last
+// owner drops the reference with the GIL held.
+std::shared_ptr<py::object> share(py::object object) {
+  return std::shared_ptr<py::object>(new py::object(std::move(object)), [](py::object* p) {
+    py::gil_scoped_acquire gil;
+    delete p;
+  });
+}
+
+// Runs a Python controller (any object with on_download, decide and reset)
+// as an AbrController. Python exceptions become streamopt::Error.
+class PyController final : public AbrController {
+ public:
+  PyController(py::object object, std::string name) : object_(share(std::move(object))), name_(std::move(name)) {}
+
+  void on_download(const DownloadReport& report) override {
+    call([&] { object_->attr("on_download")(report); }, "on_download");
+  }
+  Decision decide(const PlayerState& state) override {
+    Decision d;
+    call([&] {
+      py::object result = object_->attr("decide")(state);
+      if (py::isinstance<Decision>(result)) {
+        d = result.cast<Decision>();
+      } else if (py::isinstance<py::int_>(result)) {
+        const auto rung = result.cast<long long>();
+        if (rung < 0) throw Error(fmt::format("decide() returned rung {}", rung));
+        d.rung = static_cast<std::size_t>(rung);
+        d.reasons.rule = name_;
+      } else {
+        throw Error(fmt::format("decide() must return a Decision or an int, not {}",
+                                py::str(py::type::of(result).attr("__name__")).cast<std::string>()));
+      }
+    }, "decide");
+    return d;
+  }
+  void reset() override {
+    call([&] { object_->attr("reset")(); }, "reset");
+  }
+  [[nodiscard]] std::string name() const override { return name_; }
+
+ private:
+  template <class F>
+  void call(F&& body, const char* method) {
+    py::gil_scoped_acquire gil;
+    try {
+      body();
+    } catch (py::error_already_set& e) {
+      throw Error(fmt::format("{}.{}: {}", name_, method, e.what()));
+    } catch (const py::cast_error& e) {
+      throw Error(fmt::format("{}.{}: {}", name_, method, e.what()));
+    }
+  }
+  std::shared_ptr<py::object> object_;
+  std::string name_;
+};
+
+std::string python_name(const py::handle& object) {
+  if (py::hasattr(object, "name") && py::isinstance<py::str>(object.attr("name"))) {
+    return object.attr("name").cast<std::string>();
+  }
+  return py::str(py::type::of(object).attr("__name__")).cast<std::string>();
+}
+
+// "name" plus keyword options -> "name:k=v,...". Booleans become true/false.
+std::string spec_with_options(const std::string& spec, const py::kwargs& options) {
+  AlgorithmSpec parsed = parse_spec(spec);
+  for (const auto& [key, value] : options) {
+    const auto k = py::str(key).cast<std::string>();
+    std::string v = py::isinstance<py::bool_>(value) ? (value.cast<bool>() ? "true" : "false")
+                                                     : py::str(value).cast<std::string>();
+    if (parsed.options.has(k)) throw Error(fmt::format("option {} given twice", k));
+    parsed.options.set(k, v);
+  }
+  return parsed.to_string();
+}
+
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& values) {
+  return py::array_t<T>(static_cast<py::ssize_t>(values.size()), values.data());
+}
+
+py::dict stats_dict(const SessionStats& s) {
+  py::dict d;
+  d["segments"] = s.segments;
+  d["qoe_sum"] = s.qoe_sum;
+  d["qoe_sum_pensieve"] = s.qoe_sum_pensieve;
+  d["qoe_per_segment"] = s.qoe_per_segment;
+  d["utility_per_segment"] = s.utility_per_segment;
+  d["rebuffer_penalty_per_segment"] = s.rebuffer_penalty_per_segment;
+  d["smoothness_penalty_per_segment"] = s.smoothness_penalty_per_segment;
+  d["mean_bitrate_bps"] = s.mean_bitrate_bps;
+  d["rebuffer_s"] = s.rebuffer_s;
+  d["rebuffer_ratio"] = s.rebuffer_ratio;
+  d["startup_delay_s"] = s.startup_delay_s;
+  d["switches"] = s.switches;
+  d["mean_switch_bps"] = s.mean_switch_bps;
+  return d;
+}
+
+// Columns of a session as numpy arrays, plus its statistics.
+py::dict session_dict(const SessionResult& r) {
+  const auto column = [&](auto field) {
+    using T = std::decay_t<decltype(field(r.segments.front()))>;
+    std::vector<T> values;
+    values.reserve(r.segments.size());
+    for (const auto& s : r.segments) values.push_back(field(s));
+    return to_array(values);
+  };
+  py::dict d;
+  if (!r.segments.empty()) {
+    d["segment"] = column([](const SegmentRecord& s) { return static_cast<std::int64_t>(s.segment); });
+    d["time_s"] = column([](const SegmentRecord& s) { return s.time_s; });
+    d["rung"] = column([](const SegmentRecord& s) { return static_cast<std::int64_t>(s.rung); });
+    d["bitrate_bps"] = column([](const SegmentRecord& s) { return s.bitrate_bps; });
+    d["buffer_s"] = column([](const SegmentRecord& s) { return s.buffer_s; });
+    d["rebuffer_s"] = column([](const SegmentRecord& s) { return s.rebuffer_s; });
+    d["size_bytes"] = column([](const SegmentRecord& s) { return static_cast<std::int64_t>(s.size_bytes); });
+    d["download_time_s"] = column([](const SegmentRecord& s) { return s.download_time_s; });
+    d["sleep_s"] = column([](const SegmentRecord& s) { return s.sleep_s; });
+    d["delay_s"] = column([](const SegmentRecord& s) { return s.delay_s; });
+    d["qoe"] = column([](const SegmentRecord& s) { return s.qoe.total; });
+    d["utility"] = column([](const SegmentRecord& s) { return s.qoe.utility; });
+    d["rebuffer_penalty"] = column([](const SegmentRecord& s) { return s.qoe.rebuffer_penalty; });
+    d["smoothness_penalty"] = column([](const SegmentRecord& s) { return s.qoe.smoothness_penalty; });
+  }
+  d["stats"] = stats_dict(r.stats);
+  return d;
+}
+
+SimConfig sim_config(const std::string& mode, const py::dict& overrides) {
+  SimConfig c = SimConfig::from_name(mode);
+  for (const auto& [key, value] : overrides) {
+    const auto k = py::str(key).cast<std::string>();
+    if (k == "rtt_s") c.rtt_s = value.cast<double>();
+    else if (k == "payload_fraction") c.payload_fraction = value.cast<double>();
+    else if (k == "max_buffer_s") c.max_buffer_s = value.cast<double>();
+    else if (k == "startup_threshold_s") c.startup_threshold_s = value.cast<double>();
+    else if (k == "segment_count") c.segment_count = value.cast<std::size_t>();
+    else throw Error(fmt::format("unknown simulator setting '{}' (rtt_s, payload_fraction, max_buffer_s, "
+                                 "startup_threshold_s, segment_count)", k));
+  }
+  return c;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_streamopt, m) {
+  m.doc() = "streamopt: ABR decision engine, trace-driven simulator and QoE evaluation (compiled core)";
+  m.attr("__version__") = kVersionString;
+  m.attr("NO_RUNG") = kNoRung;
+
+  py::register_exception<Error>(m, "Error", PyExc_ValueError);
+
+  py::class_<Manifest>(m, "Manifest", "A title's bitrate ladder with per-segment sizes (and qualities).")
+      .def_static("load", [](const std::filesystem::path& dir) { return Manifest::load(dir); }, py::arg("dir"),
+                  "Loads a manifest directory (ladder.json + sizes/).")
+      .def_static(
+          "from_arrays",
+          [](const std::vector<double>& bitrates_bps, double segment_duration_s, std::size_t segment_count,
+             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> sizes_bytes,
+             std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>> quality) {
+            std::vector<Rung> rungs;
+            for (double b : bitrates_bps) rungs.push_back({b, 0, 0, ""});
+            const auto rows = [&](auto& array, auto tag) {
+              using T = decltype(tag);
+              std::vector<std::vector<T>> out;
+              if (array.ndim() != 2 || static_cast<std::size_t>(array.shape(1)) != rungs.size()) {
+                throw Error(fmt::format("expected a (segments, {}) array", rungs.size()));
+              }
+              const auto view = array.template unchecked<2>();
+              for (py::ssize_t s = 0; s < array.shape(0); ++s) {
+                out.emplace_back();
+                for (py::ssize_t r = 0; r < array.shape(1); ++r) out.back().push_back(view(s, r));
+              }
+              return out;
+            };
+            std::vector<std::vector<std::uint64_t>> sizes;
+            std::vector<std::vector<double>> qualities;
+            if (sizes_bytes) sizes = rows(*sizes_bytes, std::uint64_t{});
+            if (quality) qualities = rows(*quality, double{});
+            if (segment_count == 0) segment_count = sizes.empty() ? qualities.size() : sizes.size();
+            return Manifest(std::move(rungs), segment_duration_s, segment_count, sizes, qualities);
+          },
+          py::arg("bitrates_bps"), py::arg("segment_duration_s"), py::arg("segment_count") = 0,
+          py::arg("sizes_bytes") = py::none(), py::arg("quality") = py::none(),
+          "Builds a manifest. sizes_bytes and quality are (segments, rungs) arrays; without sizes a "
+          "segment is bitrate x duration / 8 bytes (segment_count then required).")
+      .def_static("synthetic", &Manifest::synthetic_default, py::arg("seed") = 1,
+                  "The 300..4300 kbps ladder with 49 synthetic 4 s segments.")
+      .def_property_readonly("name", &Manifest::name)
+      .def_property_readonly("rung_count", &Manifest::rung_count)
+      .def_property_readonly("segment_count", &Manifest::segment_count)
+      .def_property_readonly("segment_duration_s", &Manifest::segment_duration_s)
+      .def_property_readonly("has_quality", &Manifest::has_quality)
+      .def_property_readonly("bitrates_bps", [](const Manifest& mf) {
+        std::vector<double> b;
+        for (const auto& r : mf.rungs()) b.push_back(r.bitrate_bps);
+        return to_array(b);
+      })
+      .def_property_readonly("sizes_bytes", [](const Manifest& mf) {
+        py::array_t<std::int64_t> a({static_cast<py::ssize_t>(mf.segment_count()), static_cast<py::ssize_t>(mf.rung_count())});
+        auto v = a.mutable_unchecked<2>();
+        for (std::size_t s = 0; s < mf.segment_count(); ++s)
+          for (std::size_t r = 0; r < mf.rung_count(); ++r) v(s, r) = static_cast<std::int64_t>(mf.segment_size_bytes(s, r));
+        return a;
+      }, "(segments, rungs) sizes in bytes")
+      .def("__repr__", [](const Manifest& mf) {
+        return fmt::format("<Manifest '{}': {} rungs, {} x {} s segments>", mf.name(), mf.rung_count(), mf.segment_count(), mf.segment_duration_s());
+      });
+
+  py::class_<NetworkTrace>(m, "Trace", "A throughput trace: sample i holds over (time_s[i-1], time_s[i]].")
+      .def_static("from_arrays",
+                  [](std::vector<double> time_s, std::vector<double> throughput_bps, std::string name) {
+                    NetworkTrace t{std::move(name), std::move(time_s), std::move(throughput_bps), {}};
+                    validate_trace(t);
+                    return t;
+                  },
+                  py::arg("time_s"), py::arg("throughput_bps"), py::arg("name") = "trace")
+      .def_readonly("name", &NetworkTrace::name)
+      .def_property_readonly("time_s", [](const NetworkTrace& t) { return to_array(t.time_s); })
+      .def_property_readonly("throughput_bps", [](const NetworkTrace& t) { return to_array(t.throughput_bps); })
+      .def_property_readonly("duration_s", &NetworkTrace::duration_s)
+      .def("stats", [](const NetworkTrace& t) {
+        const TraceStats s = trace_stats(t);
+        py::dict d;
+        d["samples"] = s.samples; d["duration_s"] = s.duration_s; d["mean_bps"] = s.mean_bps;
+        d["p10_bps"] = s.p10_bps; d["p50_bps"] = s.p50_bps; d["p90_bps"] = s.p90_bps;
+        d["min_bps"] = s.min_bps; d["max_bps"] = s.max_bps; d["outage_s"] = s.outage_s;
+        return d;
+      }, "Time-weighted statistics.")
+      .def("write", [](const NetworkTrace& t, const std::filesystem::path& path, const std::string& format) {
+        write_trace(t, path, parse_trace_format(format));
+      }, py::arg("path"), py::arg("format") = "cooked", "Writes the trace (cooked, mahimahi or sabre).")
+      .def("__len__", [](const NetworkTrace& t) { return t.time_s.size(); })
+      .def("__repr__", [](const NetworkTrace& t) {
+        return fmt::format("<Trace '{}': {} samples, {:.1f} s>", t.name, t.time_s.size(), t.duration_s());
+      });
+
+  m.def("load_trace", [](const std::filesystem::path& path, const std::string& format) {
+    return read_trace(path, parse_trace_format(format));
+  }, py::arg("path"), py::arg("format") = "auto", "Reads a cooked, Mahimahi or Sabre trace file.");
+  m.def("list_trace_files", &list_trace_files, py::arg("path"), "Trace files of a directory, sorted.");
+
+  py::class_<DownloadReport>(m, "DownloadReport", "A finished download, as a player reports it.")
+      .def(py::init([](std::size_t segment, std::size_t rung, std::uint64_t size_bytes, double start_time_s,
+                       double download_time_s) {
+             return DownloadReport{segment, rung, size_bytes, start_time_s, download_time_s};
+           }),
+           py::arg("segment") = 0, py::arg("rung") = 0, py::arg("size_bytes") = 0, py::arg("start_time_s") = 0.0,
+           py::arg("download_time_s") = 0.0)
+      .def_readwrite("segment", &DownloadReport::segment)
+      .def_readwrite("rung", &DownloadReport::rung)
+      .def_readwrite("size_bytes", &DownloadReport::size_bytes)
+      .def_readwrite("start_time_s", &DownloadReport::start_time_s)
+      .def_readwrite("download_time_s", &DownloadReport::download_time_s)
+      .def_property_readonly("throughput_bps", &DownloadReport::throughput_bps)
+      .def("__repr__", [](const DownloadReport& r) {
+        return fmt::format("DownloadReport(segment={}, rung={}, size_bytes={}, start_time_s={}, download_time_s={})",
+                           r.segment, r.rung, r.size_bytes, r.start_time_s, r.download_time_s);
+      });
+
+  py::class_<PlayerState>(m, "PlayerState", "The player's state when it asks for a decision.")
+      .def(py::init([](double now_s, double buffer_s, std::size_t next_segment, std::size_t segments_left,
+                       std::optional<std::size_t> last_rung, bool rebuffered) {
+             return PlayerState{now_s, buffer_s, next_segment, segments_left, last_rung.value_or(kNoRung), rebuffered};
+           }),
+           py::arg("now_s") = 0.0, py::arg("buffer_s") = 0.0, py::arg("next_segment") = 0,
+           py::arg("segments_left") = 0, py::arg("last_rung") = py::none(), py::arg("rebuffered") = false)
+      .def_readwrite("now_s", &PlayerState::now_s)
+      .def_readwrite("buffer_s", &PlayerState::buffer_s)
+      .def_readwrite("next_segment", &PlayerState::next_segment)
+      .def_readwrite("segments_left", &PlayerState::segments_left)
+      .def_property("last_rung",
+                    [](const PlayerState& s) -> std::optional<std::size_t> {
+                      if (s.last_rung == kNoRung) return std::nullopt;
+                      return s.last_rung;
+                    },
+                    [](PlayerState& s, std::optional<std::size_t> r) { s.last_rung = r.value_or(kNoRung); },
+                    "Previous rung, None before the first segment.")
+      .def_readwrite("rebuffered", &PlayerState::rebuffered)
+      .def("__repr__", [](const PlayerState& s) {
+        return fmt::format("PlayerState(now_s={}, buffer_s={}, next_segment={}, segments_left={}, last_rung={})",
+                           s.now_s, s.buffer_s, s.next_segment, s.segments_left,
+                           s.last_rung == kNoRung ? std::string("None") : std::to_string(s.last_rung));
+      });
+
+  py::class_<Decision>(m, "Decision", "A rung, an optional wait, and the reasons.")
+      .def(py::init([](std::size_t rung, double delay_s, std::string rule) {
+             Decision d;
+             d.rung = rung;
+             d.delay_s = delay_s;
+             d.reasons.rule = std::move(rule);
+             return d;
+           }),
+           py::arg("rung") = 0, py::arg("delay_s") = 0.0, py::arg("rule") = "")
+      .def_readwrite("rung", &Decision::rung)
+      .def_readwrite("delay_s", &Decision::delay_s)
+      .def_property("rule", [](const Decision& d) { return d.reasons.rule; },
+                    [](Decision& d, std::string r) { d.reasons.rule = std::move(r); })
+      .def_property_readonly("estimate_bps", [](const Decision& d) { return d.reasons.estimate_bps; })
+      .def_property_readonly("conservative_bps", [](const Decision& d) { return d.reasons.conservative_bps; })
+      .def_property_readonly("buffer_s", [](const Decision& d) { return d.reasons.buffer_s; })
+      .def_property_readonly("scores", [](const Decision& d) { return d.reasons.scores; })
+      .def_property_readonly("plan", [](const Decision& d) { return d.reasons.plan; })
+      .def_property_readonly("objective", [](const Decision& d) { return d.reasons.objective; })
+      .def("__repr__", [](const Decision& d) {
+        return fmt::format("Decision(rung={}, delay_s={}, rule='{}')", d.rung, d.delay_s, d.reasons.rule);
+      });
+
+  py::class_<Prediction>(m, "Prediction", "A throughput prediction.")
+      .def_readonly("estimate_bps", &Prediction::estimate_bps)
+      .def_readonly("conservative_bps", &Prediction::conservative_bps)
+      .def_readonly("valid", &Prediction::valid);
+
+  py::class_<AbrController>(m, "Controller", "A built-in C++ ABR controller (see make_abr).")
+      .def("on_download", &AbrController::on_download, py::arg("report"), "Feeds one finished download.")
+      .def("decide", &AbrController::decide, py::arg("state"), "Decides the next rung.")
+      .def("reset", &AbrController::reset, "Forgets per-session state.")
+      .def_property_readonly("name", &AbrController::name);
+
+  py::class_<ThroughputPredictor>(m, "Predictor", "A built-in throughput predictor (see make_predictor).")
+      .def("observe", &ThroughputPredictor::observe, py::arg("report"))
+      .def("predict", &ThroughputPredictor::predict)
+      .def("reset", &ThroughputPredictor::reset)
+      .def_property_readonly("name", &ThroughputPredictor::name);
+
+  m.def("make_abr", [](const std::string& spec, const Manifest& manifest, const py::kwargs& options) {
+    return make_abr(spec_with_options(spec, options), manifest);
+  }, py::arg("spec"), py::arg("manifest"),
+        "Builds a controller: make_abr('robust_mpc', manifest, horizon=5) or make_abr('bola:variant=basic', manifest).");
+  m.def("make_predictor", [](const std::string& spec, const py::kwargs& options) {
+    return make_predictor(spec_with_options(spec, options));
+  }, py::arg("spec"), "Builds a throughput predictor: make_predictor('ewma', safety=0.8).");
+  m.def("abr_names", [] { return Registry::builtin().abr_names(); }, "(name, summary) of every built-in controller.");
+  m.def("predictor_names", [] { return Registry::builtin().predictor_names(); });
+
+  m.def("_simulate", [](const NetworkTrace& trace, const Manifest& manifest, const py::object& abr,
+                        const std::string& mode, const std::string& qoe, const py::dict& settings) {
+    const SimConfig config = sim_config(mode, settings);
+    const QoeModel model(qoe, manifest);
+    // A spec string, a built-in controller, or any Python object with the three methods.
+    std::unique_ptr<AbrController> owned;
+    AbrController* controller = nullptr;
+    if (py::isinstance<py::str>(abr)) {
+      owned = make_abr(abr.cast<std::string>(), manifest);
+    } else if (py::isinstance<AbrController>(abr)) {
+      controller = abr.cast<AbrController*>();
+    } else {
+      owned = std::make_unique<PyController>(abr, python_name(abr));
+    }
+    if (!controller) controller = owned.get();
+    SessionResult result;
+    {
+      py::gil_scoped_release release;
+      result = simulate(trace, manifest, *controller, config, model);
+    }
+    return session_dict(result);
+  });
+
+  m.def("_evaluate", [](const std::vector<std::pair<std::string, std::vector<NetworkTrace>>>& sets,
+                        const Manifest& manifest, const std::vector<std::string>& specs,
+                        const std::vector<std::pair<std::string, py::object>>& python_factories,
+                        const std::string& mode, const std::string& qoe, unsigned threads,
+                        const py::dict& settings, bool keep_segments) {
+    Registry registry = Registry::builtin();
+    for (const auto& [name, factory] : python_factories) {
+      auto shared = share(factory);
+      registry.add_abr(name, "Python controller", [shared, name = name](const Manifest& mf, const OptionMap&) {
+        py::gil_scoped_acquire gil;
+        try {
+          return std::unique_ptr<AbrController>(std::make_unique<PyController>((*shared)(mf), name));
+        } catch (py::error_already_set& e) {
+          throw Error(fmt::format("{}: creating the controller: {}", name, e.what()));
+        }
+      });
+    }
+    EvaluationConfig config;
+    for (const auto& s : specs) config.algorithms.push_back(parse_spec(s));
+    config.sim = sim_config(mode, settings);
+    config.qoe = qoe;
+    config.threads = threads;
+    config.registry = &registry;
+    config.keep_segments = keep_segments;
+    std::vector<TraceSet> trace_sets;
+    for (const auto& [name, traces] : sets) trace_sets.push_back({name, traces});
+    EvaluationResult result;
+    {
+      py::gil_scoped_release release;
+      result = evaluate(trace_sets, manifest, config);
+    }
+    // NaN (undefined, e.g. % of oracle without an oracle) becomes None, as in results.json.
+    const auto number = [](double v) { return std::isnan(v) ? py::object(py::none()) : py::object(py::float_(v)); };
+    py::list rows;
+    for (const auto& r : result.rows) {
+      py::dict d;
+      d["algorithm"] = r.algorithm; d["trace_set"] = r.trace_set; d["sessions"] = r.sessions;
+      d["qoe_per_segment"] = r.qoe_per_segment; d["utility_per_segment"] = r.utility_per_segment;
+      d["rebuffer_penalty_per_segment"] = r.rebuffer_penalty_per_segment;
+      d["smoothness_penalty_per_segment"] = r.smoothness_penalty_per_segment;
+      d["percent_of_oracle"] = number(r.percent_of_oracle); d["p10_session_qoe"] = number(r.p10_session_qoe);
+      d["p50_session_qoe"] = number(r.p50_session_qoe); d["p90_session_qoe"] = number(r.p90_session_qoe);
+      d["mean_bitrate_bps"] = r.mean_bitrate_bps; d["rebuffer_ratio"] = r.rebuffer_ratio;
+      d["switches"] = r.switches;
+      rows.append(d);
+    }
+    py::list sessions;
+    for (const auto& s : result.sessions) {
+      py::dict d = stats_dict(s.stats);
+      d["algorithm"] = s.algorithm; d["trace_set"] = s.trace_set; d["trace"] = s.trace;
+      sessions.append(d);
+    }
+    const std::string table = format_markdown_table(result);
+    return py::make_tuple(rows, sessions, table, py::cast(std::move(result)));
+  });
+
+  py::class_<EvaluationResult>(m, "_EvaluationResult")
+      .def("write", [](const EvaluationResult& r, const std::filesystem::path& dir) { write_evaluation(r, dir); },
+           py::arg("dir"), "Writes table.md, results.csv, results.json (and logs) as `streamopt evaluate --out` does.");
+}

@@ -1,0 +1,169 @@
+"""streamopt: ABR decision engine, trace-driven simulator and QoE evaluation.
+
+Build controllers by name (``make_abr("robust_mpc", manifest, horizon=5)``),
+drive them with ``on_download()`` / ``decide()``, simulate sessions over real
+or synthetic traces (``simulate``), compare controllers (``evaluate``), and
+write your own controller in Python by subclassing :class:`AbrController`:
+it runs inside the C++ simulator and evaluation like the built-in ones.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _streamopt
+from ._streamopt import (  # noqa: F401  (re-exported API)
+    NO_RUNG,
+    Controller,
+    Decision,
+    DownloadReport,
+    Error,
+    Manifest,
+    PlayerState,
+    Prediction,
+    Predictor,
+    Trace,
+    __version__,
+    abr_names,
+    list_trace_files,
+    load_trace,
+    make_abr,
+    make_predictor,
+    predictor_names,
+)
+
+__all__ = [
+    "AbrController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
+    "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "evaluate", "list_trace_files",
+    "load_trace", "make_abr", "make_predictor", "predictor_names", "simulate",
+]
+
+
+class AbrController:
+    """Base class for ABR controllers written in Python.
+
+    Override :meth:`decide` (return a :class:`Decision` or a rung index) and,
+    as needed, :meth:`on_download` and :meth:`reset`. The simulator calls
+    ``reset()`` at the start of every session, ``decide(state)`` before each
+    segment and ``on_download(report)`` after it. Set the class attribute
+    ``name`` to name it in tables (default: the class name). Exceptions raised
+    here stop the simulation and come back as :class:`streamopt.Error`.
+    """
+
+    name: Optional[str] = None
+
+    def __init__(self, manifest: Optional[Manifest] = None) -> None:
+        self.manifest = manifest
+
+    def on_download(self, report: DownloadReport) -> None:
+        """Called after each segment with its download report."""
+
+    def decide(self, state: PlayerState) -> Union[Decision, int]:
+        """Returns the rung (or a Decision) for ``state.next_segment``."""
+        raise NotImplementedError("AbrController subclasses must implement decide()")
+
+    def reset(self) -> None:
+        """Called at the start of every session."""
+
+
+def _as_trace(trace: Union[Trace, str, os.PathLike]) -> Trace:
+    return trace if isinstance(trace, Trace) else load_trace(os.fspath(trace))
+
+
+def simulate(trace: Union[Trace, str, os.PathLike], manifest: Manifest,
+             abr: Union[str, Controller, AbrController], mode: str = "default", qoe: str = "lin",
+             **settings: Any) -> Dict[str, Any]:
+    """Plays one session and returns its columns as numpy arrays.
+
+    ``abr`` is a spec string (``"bola:variant=basic"``), a controller from
+    :func:`make_abr`, or a Python :class:`AbrController`. ``mode`` is
+    ``"pensieve"`` or ``"default"``; ``settings`` override the simulator
+    (``rtt_s``, ``payload_fraction``, ``max_buffer_s``, ``startup_threshold_s``,
+    ``segment_count``). The result maps ``segment, time_s, rung, bitrate_bps,
+    buffer_s, rebuffer_s, size_bytes, download_time_s, sleep_s, delay_s, qoe,
+    utility, rebuffer_penalty, smoothness_penalty`` to arrays and ``stats`` to
+    the session statistics. The GIL is released while C++ runs.
+    """
+    return _streamopt._simulate(_as_trace(trace), manifest, abr, mode, qoe, settings)
+
+
+class EvaluationTable(list):
+    """The rows of an evaluation (one dict per algorithm and trace set).
+
+    ``sessions`` holds per-session statistics, ``markdown`` the table as the CLI
+    prints it; :meth:`write` saves the CLI's result files, :meth:`to_dataframe`
+    gives a pandas DataFrame.
+    """
+
+    def __init__(self, rows: List[dict], sessions: List[dict], markdown: str, result: Any) -> None:
+        super().__init__(rows)
+        self.sessions = sessions
+        self.markdown = markdown
+        self._result = result
+
+    def to_dataframe(self):
+        """The rows as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas  # type: ignore
+        except ImportError as e:  # pragma: no cover - depends on the machine
+            raise ImportError("EvaluationTable.to_dataframe() needs pandas; the rows are plain dicts") from e
+        return pandas.DataFrame(list(self))
+
+    def write(self, out_dir: Union[str, os.PathLike]) -> None:
+        """Writes table.md, results.csv, results.json (and logs, with logs=True) to out_dir."""
+        self._result.write(os.fspath(out_dir))
+
+
+def _trace_sets(traces: Any) -> List[Tuple[str, List[Trace]]]:
+    def load_many(item: Any) -> List[Trace]:
+        if isinstance(item, Trace):
+            return [item]
+        if isinstance(item, (str, os.PathLike)):
+            return [load_trace(os.fspath(p)) for p in list_trace_files(os.fspath(item))]
+        return [_as_trace(t) for t in item]
+
+    if isinstance(traces, Mapping):
+        return [(str(name), load_many(item)) for name, item in traces.items()]
+    if isinstance(traces, (str, os.PathLike)):
+        return [(os.path.basename(os.path.normpath(os.fspath(traces))), load_many(traces))]
+    return [("traces", load_many(traces))]
+
+
+def _python_factory(item: Any) -> Tuple[str, Callable[[Manifest], Any]]:
+    if isinstance(item, tuple) and len(item) == 2 and callable(item[1]):
+        return str(item[0]), item[1]
+    if inspect.isclass(item):
+        name = getattr(item, "name", None) or item.__name__
+        try:
+            takes_manifest = len(inspect.signature(item).parameters) >= 1
+        except (TypeError, ValueError):
+            takes_manifest = False
+        return name, (lambda m, cls=item: cls(m)) if takes_manifest else (lambda m, cls=item: cls())
+    raise TypeError(f"cannot evaluate {item!r}: give a spec string, an AbrController subclass, "
+                    "or a (name, factory) pair where factory(manifest) returns a controller")
+
+
+def evaluate(traces: Any, manifest: Manifest, abrs: Iterable[Any], mode: str = "default", qoe: str = "lin",
+             threads: int = 0, logs: bool = False, **settings: Any) -> EvaluationTable:
+    """Runs every controller on every trace, in parallel, and returns the table.
+
+    ``traces``: a directory, a list of traces or paths, or a dict mapping set
+    names to those. ``abrs``: spec strings (``"oracle"`` adds the offline
+    optimum), :class:`AbrController` subclasses (instantiated per session, with
+    the manifest if their constructor takes one), or ``(name, factory)`` pairs.
+    Python controllers run under the GIL, one call at a time. With
+    ``logs=True`` per-session records are kept for :meth:`EvaluationTable.write`.
+    """
+    specs: List[str] = []
+    factories: List[Tuple[str, Callable[[Manifest], Any]]] = []
+    for item in abrs:
+        if isinstance(item, str):
+            specs.append(item)
+        else:
+            name, factory = _python_factory(item)
+            specs.append(name)
+            factories.append((name, factory))
+    rows, sessions, markdown, result = _streamopt._evaluate(
+        _trace_sets(traces), manifest, specs, factories, mode, qoe, threads, settings, logs)
+    return EvaluationTable(rows, sessions, markdown, result)
