@@ -2,12 +2,13 @@
 # Sets everything up, then evaluates every ABR controller and the offline
 # oracle: on the real traces and Pensieve video in STREAMOPT_DATA (default
 # ../shared) when present, otherwise on synthetic traces and a synthetic
-# ladder. Prints the QoE table and writes the report to out/demo/.
+# ladder. Prints the QoE table and writes the report (plots + index.html) to
+# out/demo/report/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
-scripts/build.sh default --target streamopt_cli
+scripts/build.sh default --target streamopt_cli --target streamopt_python
 cli=build/default/tools/streamopt/streamopt
 out=out/demo
 mkdir -p "$out"
@@ -27,7 +28,7 @@ else
   mode=default
 fi
 
-"$cli" evaluate --abr "$controllers" --traces "$traces" --video "$video" --mode "$mode" --out "$out"
+"$cli" evaluate --abr "$controllers" --traces "$traces" --video "$video" --mode "$mode" --out "$out" --logs
 {
   echo "# streamopt demo report"
   echo
@@ -39,6 +40,8 @@ fi
   echo "- % of oracle: mean session QoE relative to the offline optimum on the same traces"
   echo
   cat "$out/table.md"
-} > "$out/report.md"
+} > "$out/summary.md"
+PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" >/dev/null
 echo
-echo "demo: report written to $out/report.md (CSV and JSON beside it)"
+echo "demo: table in $out/summary.md, results in $out/results.{csv,json}"
+echo "demo: report with plots written to $(pwd)/$out/report/index.html"
