@@ -19,4 +19,16 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name p
 # shellcheck disable=SC2086
 c++ $flags -o "$work/pc_consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs --static streamopt-core)
 "$work/pc_consumer" | grep -q "decision: rung"
-echo "install: consumer built with find_package and pkg-config"
+# C users: the C ABI through pkg-config (the installed libstreamopt.so).
+# shellcheck disable=SC2046
+cc $flags -std=c11 -o "$work/c_player" "$consumer/../../examples/c_player/c_player.c" $(pkg-config --cflags --libs streamopt)
+printf '0 2\n100 2\n' > "$work/trace.log"
+LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
+  "$work/c_player" "$work/trace.log" synthetic bba | grep -q "qoe_per_segment="
+# Python users: the installed package imports (when the module was built).
+pydir=$(find "$work/prefix" -type d -path '*dist-packages/streamopt' | head -1)
+if [ -n "$pydir" ]; then
+  PYTHONPATH="$(dirname "$pydir")" /usr/bin/python3 -c "import streamopt; streamopt.Manifest.synthetic()"
+  echo "install: Python package imports from the prefix"
+fi
+echo "install: consumers built with find_package, pkg-config (C++ and C)"
