@@ -41,7 +41,9 @@ fi
   echo
   cat "$out/table.md"
 } > "$out/summary.md"
-PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" >/dev/null
+report_traces=()
+[ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
+PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" >/dev/null
 echo
 echo "demo: table in $out/summary.md, results in $out/results.{csv,json}"
 echo "demo: report with plots written to $(pwd)/$out/report/index.html"

@@ -69,18 +69,39 @@ def _trace_sets(doc: dict) -> List[str]:
     return list(OrderedDict.fromkeys(row["trace_set"] for row in doc["rows"]))
 
 
+def _styles(algorithms: List[str]) -> Dict[str, dict]:
+    """One distinct colour per controller (tab20 has 20); the oracle black and dashed."""
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab20"].colors
+    styles = {}
+    for i, algorithm in enumerate(a for a in algorithms if a != "oracle"):
+        styles[algorithm] = {"color": palette[(2 * i) % 20 if i < 10 else (2 * i + 1) % 20]}
+    styles["oracle"] = {"color": "black", "linestyle": "--"}
+    return styles
+
+
 def plot_cdf(doc: dict, path: str) -> None:
     """CDF of per-session QoE per segment, one panel per trace set."""
     import matplotlib.pyplot as plt
 
     sets = _trace_sets(doc)
+    styles = _styles(_algorithms(doc))
     fig, axes = plt.subplots(1, len(sets), figsize=(6 * len(sets), 4.5), squeeze=False)
     for ax, trace_set in zip(axes[0], sets):
+        everything = []
         for algorithm in _algorithms(doc):
             values = sorted(s["qoe_per_segment"] for s in doc["sessions"]
                             if s["algorithm"] == algorithm and s["trace_set"] == trace_set)
             if values:
-                ax.step(values, [(i + 1) / len(values) for i in range(len(values))], where="post", label=algorithm)
+                everything += values
+                ax.step(values, [(i + 1) / len(values) for i in range(len(values))], where="post", label=algorithm,
+                        **styles[algorithm])
+        if len(everything) > 20:
+            # A few disastrous sessions would squash the rest: start the axis at the 2nd percentile.
+            everything.sort()
+            low, high = everything[len(everything) // 50], everything[-1]
+            ax.set_xlim(low - 0.05 * (high - low), high + 0.05 * (high - low))
         ax.set_title(f"{trace_set}")
         ax.set_xlabel("session QoE per segment")
         ax.set_ylabel("CDF")
@@ -151,16 +172,19 @@ def plot_session(logs: Dict[str, Dict[str, List[float]]], title: str, path: str,
     """Throughput, chosen bitrate and buffer over time for one session."""
     import matplotlib.pyplot as plt
 
+    styles = _styles(list(logs))
     fig, (ax_tp, ax_br, ax_buf) = plt.subplots(3, 1, figsize=(11, 8.5), sharex=True)
     if trace is not None:
         ax_tp.step(trace["time_s"], trace["mbps"], where="pre", color="0.6", linewidth=1.0, label="trace")
     for algorithm, log in logs.items():
         t = log["time_s"]
         measured = [b * 8 / (d / 1000.0) / 1e6 if d > 0 else 0.0 for b, d in zip(log["chunk_bytes"], log["delay_ms"])]
-        ax_tp.plot(t, measured, ".", markersize=3, label=algorithm)
-        ax_br.step(t, [b / 1000.0 for b in log["bitrate_kbps"]], where="pre", label=algorithm)
-        ax_buf.plot(t, log["buffer_s"], label=algorithm)
+        style = styles[algorithm]
+        ax_tp.plot(t, measured, ".", markersize=3, label=algorithm, color=style["color"])
+        ax_br.step(t, [b / 1000.0 for b in log["bitrate_kbps"]], where="pre", label=algorithm, **style)
+        ax_buf.plot(t, log["buffer_s"], label=algorithm, **style)
     ax_tp.set_ylabel("throughput (Mbps)\n(dots: measured per segment)")
+    ax_tp.set_xlim(left=0)
     ax_br.set_ylabel("chosen bitrate (Mbps)")
     ax_buf.set_ylabel("buffer (s)")
     ax_buf.set_xlabel("session time (s)")
@@ -213,7 +237,14 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
             path = os.path.join(traces_dir, chosen)
             if os.path.isfile(path):
                 t = load_trace(path)
-                trace = {"time_s": list(t.time_s - t.time_s[0]), "mbps": list(t.throughput_bps / 1e6)}
+                # Sessions loop over short traces: repeat it to the longest session's end.
+                end_s = max(log["time_s"][-1] for log in logs.values())
+                times, mbps, offset = [], [], 0.0
+                while offset <= end_s and t.duration_s > 0:
+                    times += list(t.time_s - t.time_s[0] + offset)
+                    mbps += list(t.throughput_bps / 1e6)
+                    offset += t.duration_s
+                trace = {"time_s": times, "mbps": mbps}
         title = f"{chosen_set} / {chosen}"
         plot_session(logs, title, os.path.join(out_dir, "session.png"), trace)
         images.append(("session.png", f"One session ({title}): throughput, chosen bitrate and buffer"))
