@@ -89,8 +89,10 @@ class SimulatedPlayer {
   DownloadReport play(const Decision& decision);
   /// Records of the segments played so far.
   [[nodiscard]] const std::vector<SegmentRecord>& records() const;
-  /// The records and their statistics.
+  /// The records and their statistics (a copy).
   [[nodiscard]] SessionResult result() const;
+  /// The records and their statistics, moved out; the player keeps none.
+  [[nodiscard]] SessionResult release_result();
 
  private:
   struct Impl;

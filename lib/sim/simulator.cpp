@@ -132,6 +132,11 @@ SessionResult SimulatedPlayer::result() const {
   return {impl_->records, summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s())};
 }
 
+SessionResult SimulatedPlayer::release_result() {
+  SessionStats stats = summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s());
+  return {std::move(impl_->records), stats};
+}
+
 SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,
                        const SimConfig& config, const QoeModel& qoe) {
   SimulatedPlayer player(trace, manifest, config, qoe);
@@ -148,7 +153,7 @@ SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrC
     }
     abr.on_download(report);
   }
-  return player.result();
+  return player.release_result();
 }
 
 void write_pensieve_log(const std::vector<SegmentRecord>& segments, const std::filesystem::path& path) {
