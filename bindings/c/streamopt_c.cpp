@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <optional>
 #include <string>
 
 #include "streamopt/streamopt.hpp"
@@ -27,11 +26,14 @@ struct sopt_predictor {
   std::unique_ptr<streamopt::ThroughputPredictor> predictor;
 };
 struct sopt_sim {
+  sopt_sim(const streamopt::NetworkTrace& t, const streamopt::Manifest& m, const char* qoe_spec,
+           const streamopt::SimConfig& config)
+      : trace(t), manifest(m), qoe(qoe_spec, manifest), player(trace, manifest, config, qoe) {}
   // The player refers to these copies, so they are declared before it.
   streamopt::NetworkTrace trace;
   streamopt::Manifest manifest;
   streamopt::QoeModel qoe;
-  std::optional<streamopt::SimulatedPlayer> player;
+  streamopt::SimulatedPlayer player;
 };
 
 namespace {
@@ -334,22 +336,17 @@ sopt_status sopt_sim_create(const sopt_trace* trace, const sopt_manifest* manife
     need(out, "out");
     const auto& t = need(trace, "trace").trace;
     const auto& m = need(manifest, "manifest").manifest;
-    const auto config = streamopt::SimConfig::from_name(mode ? mode : "default");
-    auto sim = std::make_unique<sopt_sim>(sopt_sim{t, m, streamopt::QoeModel(qoe ? qoe : "lin", m), std::nullopt});
-    // The QoE model must refer to the handle's own manifest copy.
-    sim->qoe = streamopt::QoeModel(qoe ? qoe : "lin", sim->manifest);
-    sim->player.emplace(sim->trace, sim->manifest, config, sim->qoe);
-    *out = sim.release();
+    *out = new sopt_sim(t, m, qoe ? qoe : "lin", streamopt::SimConfig::from_name(mode ? mode : "default"));
   });
 }
 
 sopt_status sopt_sim_done(const sopt_sim* sim, int* done) {
-  return guard(__func__, [&] { need(done, "done") = need(sim, "sim").player->done() ? 1 : 0; });
+  return guard(__func__, [&] { need(done, "done") = need(sim, "sim").player.done() ? 1 : 0; });
 }
 
 sopt_status sopt_sim_state(const sopt_sim* sim, sopt_player_state* state, size_t* forced_rung) {
   return guard(__func__, [&] {
-    const auto& player = *need(sim, "sim").player;
+    const auto& player = need(sim, "sim").player;
     need(state, "state") = from_state(player.state());
     if (forced_rung) *forced_rung = player.forced_rung();
   });
@@ -362,13 +359,13 @@ sopt_status sopt_sim_play(sopt_sim* sim, const sopt_decision* decision, sopt_dow
     streamopt::Decision decided;
     decided.rung = d.rung;
     decided.delay_s = d.delay_s;
-    const auto r = need(sim, "sim").player->play(decided);
+    const auto r = need(sim, "sim").player.play(decided);
     if (report) *report = from_report(r);
   });
 }
 
 sopt_status sopt_sim_stats(const sopt_sim* sim, sopt_session_stats* stats) {
-  return guard(__func__, [&] { need(stats, "stats") = from_stats(need(sim, "sim").player->result().stats); });
+  return guard(__func__, [&] { need(stats, "stats") = from_stats(need(sim, "sim").player.result().stats); });
 }
 
 void sopt_sim_destroy(sopt_sim* sim) { delete sim; }

@@ -91,13 +91,11 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
   std::vector<Node> current;
   for (std::size_t k = 0; k < total; ++k) {
     std::vector<Node> children;
-    const std::vector<std::size_t> first_choices =
-        config.initial_rung != kNoRung ? std::vector<std::size_t>{config.initial_rung} : std::vector<std::size_t>{};
     const auto expand = [&](const Node* parent, std::size_t parent_index) {
       const auto& base = parent ? parent->session : start;
       const std::size_t prev = parent ? parent->rung : kNoRung;
       for (std::size_t r = 0; r < rungs; ++r) {
-        if (k == 0 && !first_choices.empty() && r != first_choices.front()) continue;
+        if (k == 0 && config.initial_rung != kNoRung && r != config.initial_rung) continue;
         Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0};
         const SegmentRecord rec = child.session.fetch(k, r, 0.0);
         if (k > 0) child.score += qoe.segment(r, prev, k, rec.rebuffer_s).total;
