@@ -122,13 +122,18 @@ Manifest Manifest::load(const std::filesystem::path& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: invalid JSON: {}", ladder_path.string(), e.what()));
   }
+  // Errors from read_column name their own file; JSON and shape errors get
+  // ladder.json's path.
+  double duration = 0;
+  std::size_t count = 0;
+  std::vector<Rung> rungs;
+  std::vector<std::vector<std::uint64_t>> sizes;
+  std::vector<std::vector<double>> quality;
   try {
-    const double duration = doc.at("segment_duration_s").get<double>();
-    const auto count = doc.at("segments").get<std::size_t>();
+    duration = doc.at("segment_duration_s").get<double>();
+    count = doc.at("segments").get<std::size_t>();
     const std::string codec = doc.value("codec", "");
-    std::vector<Rung> rungs;
-    std::vector<std::vector<std::uint64_t>> sizes(count);
-    std::vector<std::vector<double>> quality;
+    sizes.resize(count);
     const auto& jr = doc.at("rungs");
     if (!jr.is_array() || jr.empty()) throw Error(fmt::format("{}: 'rungs' must be a non-empty array", ladder_path.string()));
     bool all_quality = true;
@@ -151,15 +156,15 @@ Manifest Manifest::load(const std::filesystem::path& dir) {
       }
     }
     if (!all_quality) quality.clear();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: {}", ladder_path.string(), e.what()));
+  }
+  try {
     Manifest manifest(std::move(rungs), duration, count, sizes, quality);
     manifest.set_name(doc.value("name", dir.filename().string()));
     return manifest;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: {}", ladder_path.string(), e.what()));
   } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.find(ladder_path.parent_path().string()) != std::string::npos) throw;
-    throw Error(fmt::format("{}: {}", ladder_path.string(), what));
+    throw Error(fmt::format("{}: {}", ladder_path.string(), e.what()));
   }
 }
 
