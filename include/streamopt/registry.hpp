@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "streamopt/abr.hpp"
+#include "streamopt/cc.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/options.hpp"
 #include "streamopt/predictor.hpp"
@@ -21,6 +22,9 @@ namespace streamopt {
 using AbrFactory = std::function<std::unique_ptr<AbrController>(const Manifest&, const OptionMap&)>;
 /// Builds a throughput predictor from options.
 using PredictorFactory = std::function<std::unique_ptr<ThroughputPredictor>(const OptionMap&)>;
+
+/// Builds a congestion controller for rate limits from options.
+using CcFactory = std::function<std::unique_ptr<CongestionController>(const CcConstraints&, const OptionMap&)>;
 
 /// A name -> factory table for controllers and predictors. `builtin()` holds
 /// everything streamopt ships and never changes; copy it to add your own.
@@ -34,6 +38,9 @@ class Registry {
   /// Adds a predictor; throws `Error` if the name is taken.
   void add_predictor(const std::string& name, std::string summary, PredictorFactory factory);
 
+  /// Adds a congestion controller; throws `Error` if the name is taken.
+  void add_cc(const std::string& name, std::string summary, CcFactory factory);
+
   /// Builds a controller from `name[:k=v,...]`. Throws `Error` on an unknown
   /// name (listing the known ones), bad values or unused options.
   [[nodiscard]] std::unique_ptr<AbrController> make_abr(std::string_view spec,
@@ -45,6 +52,13 @@ class Registry {
   [[nodiscard]] std::unique_ptr<ThroughputPredictor> make_predictor(std::string_view spec) const;
   /// As above from a parsed spec.
   [[nodiscard]] std::unique_ptr<ThroughputPredictor> make_predictor(const AlgorithmSpec& spec) const;
+
+  /// Builds a congestion controller from `name[:k=v,...]`; errors as `make_abr`,
+  /// plus bad constraints (need 0 < min <= start <= max).
+  [[nodiscard]] std::unique_ptr<CongestionController> make_cc(std::string_view spec,
+                                                             const CcConstraints& limits) const;
+  /// (name, summary) of every congestion controller, sorted by name.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> cc_names() const;
 
   /// (name, summary) of every controller, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> abr_names() const;
@@ -60,12 +74,19 @@ class Registry {
     std::string summary;
     PredictorFactory factory;
   };
+  struct CcEntry {
+    std::string summary;
+    CcFactory factory;
+  };
   std::map<std::string, AbrEntry> abrs_;
+  std::map<std::string, CcEntry> ccs_;
   std::map<std::string, PredictorEntry> predictors_;
 };
 
 /// `Registry::builtin().make_abr(spec, manifest)`.
 std::unique_ptr<AbrController> make_abr(std::string_view spec, const Manifest& manifest);
+/// `Registry::builtin().make_cc(spec, limits)`.
+std::unique_ptr<CongestionController> make_cc(std::string_view spec, const CcConstraints& limits = {});
 /// `Registry::builtin().make_predictor(spec)`.
 std::unique_ptr<ThroughputPredictor> make_predictor(std::string_view spec);
 

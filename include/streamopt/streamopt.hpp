@@ -3,6 +3,8 @@
 /// Umbrella header of the streamopt core.
 
 #include "streamopt/abr.hpp"
+#include "streamopt/cc.hpp"
+#include "streamopt/cc_sim.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/evaluate.hpp"
 #include "streamopt/manifest.hpp"

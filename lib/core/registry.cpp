@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "abr/builtin.hpp"
+#include "cc/builtin.hpp"
 #include "predict/builtin.hpp"
 #include "streamopt/error.hpp"
 
@@ -26,6 +27,10 @@ Registry make_builtin() {
   r.add_abr("dynamic", "dash.js DYNAMIC: throughput rule at low buffer, BOLA above", abr::make_dynamic);
   r.add_abr("mpc", "MPC, Yin et al. 2015 (horizon=5, harmonic-mean prediction)", abr::make_mpc);
   r.add_abr("robust_mpc", "RobustMPC, Yin et al. 2015 (preset=pensieve: mpc.py)", abr::make_robust_mpc);
+  // Congestion controllers (live path).
+  r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
+  r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);
+  r.add_cc("bbr", "BBR-style model-based: max delivery rate x pacing-gain cycle, min RTT", cc::make_bbr);
   return r;
 }
 
@@ -51,6 +56,29 @@ void Registry::add_abr(const std::string& name, std::string summary, AbrFactory 
 void Registry::add_predictor(const std::string& name, std::string summary, PredictorFactory factory) {
   if (name.empty() || predictors_.count(name)) throw Error(fmt::format("registry: predictor name '{}' is empty or taken", name));
   predictors_[name] = {std::move(summary), std::move(factory)};
+}
+
+void Registry::add_cc(const std::string& name, std::string summary, CcFactory factory) {
+  if (name.empty() || ccs_.count(name)) throw Error(fmt::format("registry: congestion controller name '{}' is empty or taken", name));
+  ccs_[name] = {std::move(summary), std::move(factory)};
+}
+
+std::unique_ptr<CongestionController> Registry::make_cc(std::string_view text, const CcConstraints& limits) const {
+  const AlgorithmSpec spec = parse_spec(text);
+  const auto it = ccs_.find(spec.name);
+  if (it == ccs_.end()) {
+    throw Error(fmt::format("unknown congestion controller '{}' (known: {})", spec.name, known_names(ccs_)));
+  }
+  OptionMap options(spec.name, spec.options.values());
+  auto controller = it->second.factory(limits, options);
+  options.check_all_used();
+  return controller;
+}
+
+std::vector<std::pair<std::string, std::string>> Registry::cc_names() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, entry] : ccs_) out.emplace_back(name, entry.summary);
+  return out;
 }
 
 std::unique_ptr<AbrController> Registry::make_abr(std::string_view spec, const Manifest& manifest) const {
@@ -98,6 +126,10 @@ std::vector<std::pair<std::string, std::string>> Registry::predictor_names() con
 
 std::unique_ptr<AbrController> make_abr(std::string_view spec, const Manifest& manifest) {
   return Registry::builtin().make_abr(spec, manifest);
+}
+
+std::unique_ptr<CongestionController> make_cc(std::string_view spec, const CcConstraints& limits) {
+  return Registry::builtin().make_cc(spec, limits);
 }
 
 std::unique_ptr<ThroughputPredictor> make_predictor(std::string_view spec) {

@@ -37,5 +37,6 @@ int run_simulate(const std::vector<std::string>& argv);
 int run_evaluate(const std::vector<std::string>& argv);
 int run_traces(const std::vector<std::string>& argv);
 int run_list(const std::vector<std::string>& argv);
+int run_cc(const std::vector<std::string>& argv);
 
 }  // namespace streamopt::cli

@@ -197,12 +197,14 @@ QoE/segment is the Pensieve papers' convention: sum over segments 2..N / (N-1).
 int run_list(const std::vector<std::string>& argv) {
   const Args a(argv, {}, {"help"});
   if (a.has("help")) {
-    fmt::print("usage: streamopt list\n\nLists the registry's controllers and predictors.\n");
+    fmt::print("usage: streamopt list\n\nLists the registry's ABR controllers, congestion controllers and predictors.\n");
     return 0;
   }
   fmt::print("ABR controllers (--abr NAME[:key=value,...]):\n");
   for (const auto& [name, summary] : Registry::builtin().abr_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("  {:<12} {}\n", "oracle", "offline optimum by dynamic programming (evaluate only)");
+  fmt::print("congestion controllers (streamopt cc --cc NAME[:key=value,...]):\n");
+  for (const auto& [name, summary] : Registry::builtin().cc_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("throughput predictors (predictor=NAME):\n");
   for (const auto& [name, summary] : Registry::builtin().predictor_names()) fmt::print("  {:<12} {}\n", name, summary);
   return 0;

@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(streamopt - ABR decision engine, trace-driven simulator and QoE evaluation
+constexpr const char* kUsage = R"(streamopt - ABR decision engine, trace-driven simulators, QoE and congestion control
 
 usage: streamopt COMMAND [options]
 
@@ -20,6 +20,7 @@ commands:
   simulate   play sessions of one controller over traces, write Pensieve-format logs
   evaluate   compare controllers (and the offline oracle) over trace sets
   traces     validate | convert | stats | synth network traces
+  cc         run | compare congestion controllers on the packet-level link simulator
   list       the controllers and predictors in the registry
   version    print the version
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     if (command == "simulate") return streamopt::cli::run_simulate(args);
     if (command == "evaluate") return streamopt::cli::run_evaluate(args);
     if (command == "traces") return streamopt::cli::run_traces(args);
+    if (command == "cc") return streamopt::cli::run_cc(args);
     if (command == "list") return streamopt::cli::run_list(args);
     if (command == "version" || command == "--version") {
       fmt::print("streamopt {}\n", streamopt::kVersionString);

@@ -1,0 +1,51 @@
+#pragma once
+// Private pieces shared by the link simulator (link_sim.cpp) and the metrics
+// (cc_metrics.cpp).
+#include <vector>
+
+#include "streamopt/cc_sim.hpp"
+
+namespace streamopt::cc {
+
+// Piecewise-constant capacity of a trace, looped past its end; simulation
+// time 0 is the trace's first sample.
+class CapacityCurve {
+ public:
+  // Throws `Error` if the trace is invalid or never has capacity.
+  explicit CapacityCurve(const NetworkTrace& trace);
+  // Capacity in bits per second at time `t_s`.
+  [[nodiscard]] double rate_bps(double t_s) const;
+  // When `bytes` starting service at `start_s` finish.
+  [[nodiscard]] double finish_s(double start_s, double bytes) const;
+  // Bits the link can carry over [a_s, b_s].
+  [[nodiscard]] double bits_between(double a_s, double b_s) const;
+  // Times in [0, end_s) where the capacity changes by more than 10 %,
+  // with the rates before and after.
+  struct Step {
+    double time_s, before_bps, after_bps;
+  };
+  [[nodiscard]] std::vector<Step> steps(double end_s) const;
+
+ private:
+  // Segment index and period offset holding time t (intervals (t[i-1], t[i]]).
+  [[nodiscard]] std::size_t segment(double local_s) const;
+  std::vector<double> times_s_;  // relative to the first sample
+  std::vector<double> rates_bps_;
+  double period_s_ = 0;
+  double bits_per_period_ = 0;
+};
+
+// What the simulator hands to the metrics besides the public result.
+struct RawRun {
+  std::vector<CcPacketRecord> packets;               // every packet, all flows
+  std::vector<std::vector<double>> frame_delays_s;   // per flow, complete frames
+  std::vector<std::vector<double>> encoded_bits_per_s; // per flow, encoder output per 1 s bin
+  std::vector<std::vector<bool>> active_bins;        // per flow, 1 s bins with the flow sending
+};
+
+// RFC 8868 metrics of a finished run.
+CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, const RawRun& raw,
+                             const std::vector<CcIntervalRecord>& intervals,
+                             const std::vector<std::string>& labels);
+
+}  // namespace streamopt::cc
