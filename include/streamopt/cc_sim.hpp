@@ -48,6 +48,7 @@ struct FlowConfig {
   double keyframe_ratio = 4;         ///< keyframe size / mean frame size
   double frame_jitter = 0.1;         ///< relative spread of frame sizes (seeded)
   double feedback_interval_s = 0.05; ///< receiver feedback period (media)
+  double max_pacer_queue_s = 0.3;    ///< the encoder skips a frame while the pacer holds more than this at the pacing rate (media)
 };
 
 /// A whole experiment.
@@ -93,6 +94,7 @@ struct CcFlowMetrics {
   double queue_delay_p99_s = 0;      ///< (see p50)
   double frame_delay_p95_s = 0;      ///< capture to last packet received, complete frames (media)
   double loss_fraction = 0;          ///< lost / sent packets
+  double frames_skipped_fraction = 0; ///< frames the encoder skipped because the pacer queue was full (media)
   double ramp_up_s = 0;              ///< start until the rate first reaches 80 % of the fair share
   std::vector<double> convergence_s; ///< per capacity step: time until the target is within [0.7, 1.05] x fair share (NaN: never)
   std::vector<double> peak_queue_after_drop_s; ///< per capacity decrease: max queuing delay in the next 5 s

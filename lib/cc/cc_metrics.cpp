@@ -112,6 +112,7 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
     fm.queue_delay_p99_s = percentile(queue_delays[i], 0.99);
     fm.frame_delay_p95_s = media ? percentile(raw.frame_delays_s[i], 0.95) : kNaN;
     fm.loss_fraction = sent[i] > 0 ? lost[i] / sent[i] : 0.0;
+    fm.frames_skipped_fraction = media && raw.frames_captured[i] > 0 ? raw.frames_skipped[i] / raw.frames_captured[i] : kNaN;
 
     // The rate the ramp-up and convergence look at: the target of a media
     // flow, the 1 s mean received rate of a TCP flow.

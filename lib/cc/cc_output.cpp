@@ -83,6 +83,7 @@ void write_cc_result(const CcRunResult& result, const std::filesystem::path& dir
                             {"queue_delay_p99_s", num(f.queue_delay_p99_s)},
                             {"frame_delay_p95_s", num(f.frame_delay_p95_s)},
                             {"loss_fraction", num(f.loss_fraction)},
+                            {"frames_skipped_fraction", num(f.frames_skipped_fraction)},
                             {"ramp_up_s", num(f.ramp_up_s)},
                             {"convergence_s", nums(f.convergence_s)},
                             {"peak_queue_after_drop_s", nums(f.peak_queue_after_drop_s)}});
@@ -97,14 +98,15 @@ std::string format_cc_metrics(const CcRunResult& result) {
   if (std::isfinite(m.media_tcp_ratio)) out += fmt::format(", media/TCP throughput {:.2f}", m.media_tcp_ratio);
   out += "\n\n";
   out += "| flow | controller | tput kbps | media kbps | rate CoV | qdelay p50/p95/p99 ms | frame p95 ms | loss % | "
-         "ramp-up s | convergence s | peak queue after drop ms |\n";
-  out += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+         "skipped % | ramp-up s | convergence s | peak queue after drop ms |\n";
+  out += "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const CcFlowMetrics& f : m.flows) {
-    out += fmt::format("| {} | {} | {} | {} | {} | {}/{}/{} | {} | {:.2f} | {} | {} | {} |\n", f.flow, f.label,
+    out += fmt::format("| {} | {} | {} | {} | {} | {}/{}/{} | {} | {:.2f} | {} | {} | {} | {} |\n", f.flow, f.label,
                        kbps(f.throughput_bps), kbps(f.media_rate_mean_bps),
                        std::isfinite(f.media_rate_cov) ? fmt::format("{:.2f}", f.media_rate_cov) : "-",
                        ms(f.queue_delay_p50_s), ms(f.queue_delay_p95_s), ms(f.queue_delay_p99_s),
                        ms(f.frame_delay_p95_s), f.loss_fraction * 100,
+                       std::isfinite(f.frames_skipped_fraction) ? fmt::format("{:.1f}", f.frames_skipped_fraction * 100) : "-",
                        std::isfinite(f.ramp_up_s) ? fmt::format("{:.1f}", f.ramp_up_s) : "never",
                        joined(f.convergence_s, [](double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : std::string("never"); }),
                        joined(f.peak_queue_after_drop_s, ms));

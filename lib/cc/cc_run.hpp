@@ -41,6 +41,7 @@ struct RawRun {
   std::vector<std::vector<double>> frame_delays_s;   // per flow, complete frames
   std::vector<std::vector<double>> encoded_bits_per_s; // per flow, encoder output per 1 s bin
   std::vector<std::vector<bool>> active_bins;        // per flow, 1 s bins with the flow sending
+  std::vector<double> frames_captured, frames_skipped; // per flow
 };
 
 // RFC 8868 metrics of a finished run.

@@ -73,6 +73,7 @@ struct Flow {
   bool pacer_scheduled = false;
   bool pacer_blocked = false;  // waiting for the congestion window
   double pacer_next_s = 0;
+  double pacer_bytes = 0;  // bytes waiting in the pacer
   double sent_bytes = 0, reported_bytes = 0;
   std::mt19937_64 rng;
   // Media receiver.
@@ -103,6 +104,8 @@ class LinkSim {
     raw_.frame_delays_s.resize(c.flows.size());
     raw_.encoded_bits_per_s.assign(c.flows.size(), std::vector<double>(bins(), 0.0));
     raw_.active_bins.assign(c.flows.size(), std::vector<bool>(bins(), false));
+    raw_.frames_captured.assign(c.flows.size(), 0);
+    raw_.frames_skipped.assign(c.flows.size(), 0);
     for (std::size_t i = 0; i < c.flows.size(); ++i) {
       Flow f;
       f.config = c.flows[i];
@@ -223,6 +226,13 @@ class LinkSim {
     if (now_s_ >= fc.stop_s) return;
     push(now_s_ + frame_period_s, Ev::frame, id, 0);
     if (!sending(fc)) return;
+    raw_.frames_captured[id] += 1;
+    const std::size_t bin = std::min(static_cast<std::size_t>(now_s_), bins() - 1);
+    raw_.active_bins[id][bin] = true;
+    if (f.pacer_bytes * 8.0 > fc.max_pacer_queue_s * std::max(f.update.pacing_rate_bps, 1e3)) {
+      raw_.frames_skipped[id] += 1;
+      return;
+    }
     const std::uint64_t index = f.frames.size();
     const double mean_bytes = f.update.target_rate_bps / 8.0 / fc.fps;
     const double gop_frames = fc.keyframe_interval_s > 0 ? std::max(1.0, std::round(fc.keyframe_interval_s * fc.fps)) : 0;
@@ -237,9 +247,8 @@ class LinkSim {
       bytes = mean_bytes * std::max(scale, 0.2) * (1 + jitter);
     }
     auto total = static_cast<std::uint64_t>(std::max(1.0, std::round(bytes)));
-    const std::size_t bin = std::min(static_cast<std::size_t>(now_s_), bins() - 1);
     raw_.encoded_bits_per_s[id][bin] += static_cast<double>(total) * 8.0;
-    raw_.active_bins[id][bin] = true;
+    f.pacer_bytes += static_cast<double>(total);
     Frame frame{now_s_, 0, 0};
     while (total > 0) {
       const auto size = static_cast<std::uint32_t>(std::min<std::uint64_t>(total, kMediaPacketBytes));
@@ -267,6 +276,7 @@ class LinkSim {
       return;
     }
     f.pacer_queue.pop_front();
+    f.pacer_bytes -= next.size_bytes;
     const std::uint64_t seq = f.packets.size();
     PacketInfo info;
     info.size_bytes = next.size_bytes;
@@ -478,6 +488,7 @@ void check_case(const CcCase& c, const CcRunOptions& options) {
     if (!(f.start_s >= 0) || !(f.stop_s > f.start_s)) throw Error(fw + ": need 0 <= start_s < stop_s");
     if (f.kind != FlowKind::media) continue;
     if (!(f.fps > 0 && f.fps <= 1000)) throw Error(fw + ": fps must be in (0, 1000]");
+    if (!(f.max_pacer_queue_s > 0)) throw Error(fw + ": max_pacer_queue_s must be > 0");
     if (!(f.feedback_interval_s >= 1e-3 && f.feedback_interval_s <= 10)) {
       throw Error(fw + ": feedback_interval_s must be in [0.001, 10]");
     }
