@@ -59,5 +59,22 @@ contains "$work/err" "missing required option --traces" "missing option message"
 expect 1 "missing video dir" -- "$cli" simulate --abr bba --traces "$work/traces" --video "$work/none"
 expect 1 "logs without out" -- "$cli" evaluate --abr bba --traces "$work/traces" --logs
 
+expect 0 "cc cases" -- "$cli" cc cases
+contains "$work/out" "rfc8867-5.6-1000ms" "cc cases lists 5.6"
+expect 0 "cc run" -- "$cli" cc run --cc gcc:profile=draft02 --case rfc8867-5.1 --time-scale 0.2 --out "$work/cc" --packets
+contains "$work/out" "| 0 | gcc:profile=draft02 |" "cc run table row"
+for f in intervals.csv packets.csv metrics.json; do
+  if [ -s "$work/cc/$f" ]; then pass=$((pass + 1)); else echo "FAIL: cc $f missing"; fail=$((fail + 1)); fi
+done
+expect 0 "cc compare on a trace" -- "$cli" cc compare --cc gcc,nada,bbr --trace "$work/traces/markov_0005.log" --duration-s 20 --out "$work/ccc"
+contains "$work/out" "| bbr |" "cc compare row"
+if [ -s "$work/ccc/nada/metrics.json" ]; then pass=$((pass + 1)); else echo "FAIL: compare output dir"; fail=$((fail + 1)); fi
+expect 1 "cc unknown controller" -- "$cli" cc run --cc cubic --case rfc8867-5.1
+contains "$work/err" "unknown congestion controller 'cubic'" "cc unknown controller message"
+expect 1 "cc unknown case" -- "$cli" cc run --cc gcc --case rfc0000
+expect 1 "cc case and trace" -- "$cli" cc run --cc gcc --case rfc8867-5.1 --trace "$work/traces/markov_0005.log"
+contains "$work/err" "exactly one of --case or --trace" "cc case/trace message"
+expect 1 "cc bad queue" -- "$cli" cc run --cc gcc --case rfc8867-5.1 --queue-ms -3
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
