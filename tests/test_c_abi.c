@@ -206,6 +206,68 @@ static void test_simulation(void) {
   sopt_manifest_destroy(m);
 }
 
+static void test_cc(void) {
+  sopt_cc* cc = NULL;
+  CHECK(sopt_cc_create("gcc:profile=draft02", 500e3, 100e3, 3e6, &cc) == SOPT_OK);
+  sopt_cc_update u;
+  CHECK(sopt_cc_get_update(cc, &u) == SOPT_OK);
+  CHECK(u.target_rate_bps == 500e3);
+  CHECK(u.pacing_rate_bps > u.target_rate_bps);
+  CHECK(u.phase != NULL);
+  /* One second of a 1 Mbps link that keeps up: the target rises. */
+  uint64_t seq = 0;
+  for (int round = 0; round < 20; ++round) {
+    sopt_cc_packet packets[5];
+    for (int k = 0; k < 5; ++k, ++seq) {
+      const double send_s = round * 0.05 + k * 0.01;
+      CHECK(sopt_cc_on_packet_sent(cc, seq, 1200, send_s) == SOPT_OK);
+      packets[k].sequence = seq;
+      packets[k].size_bytes = 1200;
+      packets[k].send_s = send_s;
+      packets[k].lost = 0;
+      packets[k].arrival_s = send_s + 0.05;
+    }
+    CHECK(sopt_cc_on_feedback(cc, round * 0.05 + 0.1, packets, 5) == SOPT_OK);
+    CHECK(sopt_cc_on_rtt(cc, 0.1, round * 0.05 + 0.1) == SOPT_OK);
+    CHECK(sopt_cc_on_tick(cc, round * 0.05 + 0.1) == SOPT_OK);
+  }
+  CHECK(sopt_cc_get_update(cc, &u) == SOPT_OK);
+  CHECK(u.target_rate_bps > 500e3);
+  CHECK(u.threshold > 0);
+  sopt_cc_packet bad[2] = {{5, 1200, 1.0, 0, 1.05}, {4, 1200, 1.01, 0, 1.06}};
+  CHECK_FAILS(sopt_cc_on_feedback(cc, 2.0, bad, 2), SOPT_ERR_INVALID, "does not increase");
+  bad[1].sequence = 6;
+  bad[1].arrival_s = 0.5;
+  CHECK_FAILS(sopt_cc_on_feedback(cc, 2.0, bad, 2), SOPT_ERR_INVALID, "not before send_s");
+  CHECK_FAILS(sopt_cc_on_feedback(cc, 2.0, NULL, 2), SOPT_ERR_NULL_ARGUMENT, "packets");
+  CHECK(sopt_cc_on_feedback(cc, 2.0, NULL, 0) == SOPT_OK);
+  CHECK_FAILS(sopt_cc_on_rtt(cc, -1, 2.0), SOPT_ERR_INVALID, "rtt_s");
+  sopt_cc_destroy(cc);
+  sopt_cc_destroy(NULL);
+  CHECK_FAILS(sopt_cc_create("cubic", 500e3, 100e3, 3e6, &cc), SOPT_ERR_INVALID, "unknown congestion controller");
+  CHECK_FAILS(sopt_cc_create("nada", 50e3, 100e3, 3e6, &cc), SOPT_ERR_INVALID, "min <= start <= max");
+
+  sopt_cc_metrics m;
+  sopt_cc_flow_metrics flows[4];
+  size_t n = 0;
+  CHECK(sopt_cc_run_case("rfc8867-5.6-300ms", "nada", 0.2, &m, flows, 4, &n) == SOPT_OK);
+  CHECK(n == 2 && m.flow_count == 2);
+  CHECK(m.utilisation > 0.5 && m.utilisation <= 1.0);
+  CHECK(!flows[0].is_tcp && flows[1].is_tcp);
+  CHECK(flows[0].throughput_bps > 0 && flows[1].throughput_bps > 0);
+  CHECK(!isnan(m.media_tcp_ratio));
+  CHECK_FAILS(sopt_cc_run_case("rfc1149", "gcc", 1, &m, flows, 4, &n), SOPT_ERR_INVALID, "unknown cc case");
+  CHECK_FAILS(sopt_cc_run_case("rfc8867-5.1", "gcc", 1, &m, NULL, 4, &n), SOPT_ERR_NULL_ARGUMENT, "flows");
+
+  const double times[] = {0, 10, 20};
+  const double rates[] = {0, 2e6, 1e6};
+  sopt_trace* t = NULL;
+  CHECK(sopt_trace_from_arrays(times, rates, 3, &t) == SOPT_OK);
+  CHECK(sopt_cc_run_trace(t, "bbr", 0, &m, flows, 1, &n) == SOPT_OK);
+  CHECK(n == 1 && flows[0].throughput_bps > 0.5e6);
+  sopt_trace_destroy(t);
+}
+
 int main(void) {
   test_library();
   test_manifest();
@@ -213,6 +275,7 @@ int main(void) {
   test_abr();
   test_predictor();
   test_simulation();
+  test_cc();
   printf("c_abi: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

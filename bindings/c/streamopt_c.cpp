@@ -25,6 +25,9 @@ struct sopt_abr {
 struct sopt_predictor {
   std::unique_ptr<streamopt::ThroughputPredictor> predictor;
 };
+struct sopt_cc {
+  std::unique_ptr<streamopt::CongestionController> controller;
+};
 struct sopt_sim {
   sopt_sim(const streamopt::NetworkTrace& t, const streamopt::Manifest& m, const char* qoe_spec,
            const streamopt::SimConfig& config)
@@ -371,3 +374,100 @@ sopt_status sopt_sim_stats(const sopt_sim* sim, sopt_session_stats* stats) {
 void sopt_sim_destroy(sopt_sim* sim) { delete sim; }
 
 }  // extern "C"
+
+namespace {
+
+void fill_cc_outputs(const streamopt::CcRunResult& r, sopt_cc_metrics* metrics, sopt_cc_flow_metrics* flows,
+                     size_t capacity, size_t* flow_count) {
+  const auto& m = r.metrics;
+  need(metrics, "metrics") = {m.utilisation, m.jain_fairness, m.media_tcp_ratio, m.flows.size()};
+  if (capacity > 0) need(flows, "flows");
+  for (std::size_t i = 0; i < m.flows.size() && i < capacity; ++i) {
+    const auto& f = m.flows[i];
+    flows[i] = {f.throughput_bps,    f.media_rate_mean_bps, f.media_rate_cov,    f.queue_delay_p50_s,
+                f.queue_delay_p95_s, f.queue_delay_p99_s,   f.frame_delay_p95_s, f.loss_fraction,
+                f.ramp_up_s,         f.label == "tcp" ? 1 : 0};
+  }
+  if (flow_count) *flow_count = m.flows.size();
+}
+
+}  // namespace
+
+sopt_status sopt_cc_create(const char* spec, double start_rate_bps, double min_rate_bps, double max_rate_bps,
+                           sopt_cc** out) {
+  return guard(__func__, [&] {
+    need(out, "out") = nullptr;
+    const streamopt::CcConstraints limits{start_rate_bps, min_rate_bps, max_rate_bps};
+    *out = new sopt_cc{streamopt::make_cc(text(spec, "spec"), limits)};
+  });
+}
+
+sopt_status sopt_cc_on_packet_sent(sopt_cc* cc, uint64_t sequence, uint64_t size_bytes, double send_s) {
+  return guard(__func__, [&] {
+    if (!std::isfinite(send_s)) throw streamopt::Error("send_s is not finite");
+    need(cc, "cc").controller->on_packet_sent({sequence, size_bytes, send_s});
+  });
+}
+
+sopt_status sopt_cc_on_feedback(sopt_cc* cc, double receive_s, const sopt_cc_packet* packets, size_t count) {
+  return guard(__func__, [&] {
+    auto& controller = *need(cc, "cc").controller;
+    if (count > 0) need(packets, "packets");
+    streamopt::TransportFeedback fb;
+    fb.receive_s = receive_s;
+    fb.packets.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const sopt_cc_packet& p = packets[i];
+      fb.packets.push_back({{p.sequence, p.size_bytes, p.send_s}, p.lost != 0, p.arrival_s});
+    }
+    streamopt::check_feedback(fb);
+    controller.on_feedback(fb);
+  });
+}
+
+sopt_status sopt_cc_on_rtt(sopt_cc* cc, double rtt_s, double now_s) {
+  return guard(__func__, [&] {
+    if (!(std::isfinite(rtt_s) && rtt_s > 0) || !std::isfinite(now_s)) {
+      throw streamopt::Error("rtt_s must be finite and > 0, now_s finite");
+    }
+    need(cc, "cc").controller->on_rtt(rtt_s, now_s);
+  });
+}
+
+sopt_status sopt_cc_on_tick(sopt_cc* cc, double now_s) {
+  return guard(__func__, [&] {
+    if (!std::isfinite(now_s)) throw streamopt::Error("now_s is not finite");
+    need(cc, "cc").controller->on_tick(now_s);
+  });
+}
+
+sopt_status sopt_cc_get_update(const sopt_cc* cc, sopt_cc_update* out) {
+  return guard(__func__, [&] {
+    const streamopt::CcUpdate u = need(cc, "cc").controller->update();
+    const streamopt::CcState& st = u.state;
+    need(out, "out") = {u.target_rate_bps, u.pacing_rate_bps, u.congestion_window_bytes, st.delay_estimate_bps,
+                        st.loss_estimate_bps, st.signal, st.threshold, st.loss_fraction, st.rtt_s, st.phase};
+  });
+}
+
+void sopt_cc_destroy(sopt_cc* cc) { delete cc; }
+
+sopt_status sopt_cc_run_case(const char* case_name, const char* cc_spec, double time_scale, sopt_cc_metrics* metrics,
+                             sopt_cc_flow_metrics* flows, size_t capacity, size_t* flow_count) {
+  return guard(__func__, [&] {
+    need(metrics, "metrics");
+    const auto c = streamopt::make_cc_case(text(case_name, "case_name"), text(cc_spec, "cc_spec"), time_scale);
+    fill_cc_outputs(streamopt::run_cc_case(c), metrics, flows, capacity, flow_count);
+  });
+}
+
+sopt_status sopt_cc_run_trace(const sopt_trace* trace, const char* cc_spec, double duration_s,
+                              sopt_cc_metrics* metrics, sopt_cc_flow_metrics* flows, size_t capacity,
+                              size_t* flow_count) {
+  return guard(__func__, [&] {
+    need(metrics, "metrics");
+    if (!(duration_s >= 0)) throw streamopt::Error("duration_s must be >= 0");
+    const auto c = streamopt::make_trace_case(need(trace, "trace").trace, text(cc_spec, "cc_spec"), duration_s);
+    fill_cc_outputs(streamopt::run_cc_case(c), metrics, flows, capacity, flow_count);
+  });
+}

@@ -59,6 +59,11 @@ struct CcConstraints {
   double max_rate_bps = 10e6;     ///< never go above
 };
 
+/// Checks feedback from outside the simulator: finite times, sequence
+/// numbers strictly increasing, arrivals not before sends. Throws `Error`
+/// naming the offending packet. (Controllers assume valid feedback.)
+void check_feedback(const TransportFeedback& feedback);
+
 /// Interface of every congestion controller. Events carry their own time;
 /// `update()` is cheap and may be called after any event. One instance serves
 /// one flow.

@@ -216,6 +216,85 @@ SOPT_API sopt_status sopt_sim_stats(const sopt_sim* sim, sopt_session_stats* sta
 /** Frees a simulation (NULL is fine). */
 SOPT_API void sopt_sim_destroy(sopt_sim* sim);
 
+/* ---- Congestion control (live path) ---- */
+
+/** A congestion controller (gcc, nada, bbr, ...). */
+typedef struct sopt_cc sopt_cc;
+
+/** One packet of transport feedback. */
+typedef struct sopt_cc_packet {
+  uint64_t sequence;   /**< transport-wide sequence number, strictly increasing within a feedback */
+  uint64_t size_bytes; /**< bytes on the wire */
+  double send_s;       /**< send time, sender clock */
+  int lost;            /**< non-zero when the receiver reports it missing */
+  double arrival_s;    /**< receiver clock; ignored when lost */
+} sopt_cc_packet;
+
+/** A controller's decision and state. NaN where a field does not apply. */
+typedef struct sopt_cc_update {
+  double target_rate_bps;         /**< encoder target */
+  double pacing_rate_bps;         /**< pacer rate */
+  double congestion_window_bytes; /**< max bytes in flight; 0 = none */
+  double delay_estimate_bps;      /**< delay-based (or model) estimate */
+  double loss_estimate_bps;       /**< loss-based estimate (GCC) */
+  double signal;                  /**< congestion signal (GCC ms, NADA ms, BBR bps) */
+  double threshold;               /**< GCC adaptive threshold, ms */
+  double loss_fraction;           /**< loss fraction in use */
+  double rtt_s;                   /**< RTT in use */
+  const char* phase;              /**< state machine state; static string owned by the library */
+} sopt_cc_update;
+
+/** Summary metrics of one flow of a link-simulator run (RFC 8868). */
+typedef struct sopt_cc_flow_metrics {
+  double throughput_bps;       /**< received bits / active time */
+  double media_rate_mean_bps;  /**< mean encoder rate (NaN for TCP) */
+  double media_rate_cov;       /**< its coefficient of variation */
+  double queue_delay_p50_s;    /**< queuing delay percentiles */
+  double queue_delay_p95_s;    /**< (see p50) */
+  double queue_delay_p99_s;    /**< (see p50) */
+  double frame_delay_p95_s;    /**< capture to complete reception (NaN for TCP) */
+  double loss_fraction;        /**< lost / sent */
+  double ramp_up_s;            /**< time to 80 % of the fair share (NaN: never) */
+  int is_tcp;                  /**< non-zero for a TCP flow */
+} sopt_cc_flow_metrics;
+
+/** Summary metrics of a link-simulator run. */
+typedef struct sopt_cc_metrics {
+  double utilisation;      /**< delivered bits / capacity-time */
+  double jain_fairness;    /**< Jain's index over flow throughputs */
+  double media_tcp_ratio;  /**< media / TCP throughput (NaN without TCP) */
+  size_t flow_count;       /**< flows in the case */
+} sopt_cc_metrics;
+
+/** Builds a congestion controller from NAME[:key=value,...] and rate limits
+ *  (0 < min <= start <= max, bits per second). */
+SOPT_API sopt_status sopt_cc_create(const char* spec, double start_rate_bps, double min_rate_bps,
+                                    double max_rate_bps, sopt_cc** out);
+/** A packet left the sender. */
+SOPT_API sopt_status sopt_cc_on_packet_sent(sopt_cc* cc, uint64_t sequence, uint64_t size_bytes, double send_s);
+/** Transport feedback arrived at receive_s: count packets in sequence order (count 0 is fine). */
+SOPT_API sopt_status sopt_cc_on_feedback(sopt_cc* cc, double receive_s, const sopt_cc_packet* packets, size_t count);
+/** A round-trip time sample (> 0) at now_s. */
+SOPT_API sopt_status sopt_cc_on_rtt(sopt_cc* cc, double rtt_s, double now_s);
+/** Periodic processing at now_s. */
+SOPT_API sopt_status sopt_cc_on_tick(sopt_cc* cc, double now_s);
+/** The current decision and state. */
+SOPT_API sopt_status sopt_cc_get_update(const sopt_cc* cc, sopt_cc_update* out);
+/** Frees a controller (NULL is fine). */
+SOPT_API void sopt_cc_destroy(sopt_cc* cc);
+
+/** Runs a built-in case (e.g. "rfc8867-5.1") with every media flow under
+ *  cc_spec, times scaled by time_scale in (0, 1]. Fills *metrics and up to
+ *  capacity entries of flows; *flow_count (may be NULL) gets the number of flows. */
+SOPT_API sopt_status sopt_cc_run_case(const char* case_name, const char* cc_spec, double time_scale,
+                                      sopt_cc_metrics* metrics, sopt_cc_flow_metrics* flows, size_t capacity,
+                                      size_t* flow_count);
+/** One media flow under cc_spec over a capacity trace (50 ms one-way delay,
+ *  300 ms queue) for duration_s (0: the trace's length); outputs as above. */
+SOPT_API sopt_status sopt_cc_run_trace(const sopt_trace* trace, const char* cc_spec, double duration_s,
+                                       sopt_cc_metrics* metrics, sopt_cc_flow_metrics* flows, size_t capacity,
+                                       size_t* flow_count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-// Sliding-window received rate and constraint checks shared by the controllers.
+// Sliding-window received rate, constraint and feedback checks shared by the
+// controllers.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -24,6 +25,28 @@ double ReceiveRateWindow::rate_bps() const {
   if (span_s < window_s_ / 2) return 0;
   return static_cast<double>(bytes_ - samples_.front().second) * 8.0 / span_s;
 }
+
+}  // namespace streamopt::cc
+
+namespace streamopt {
+
+void check_feedback(const TransportFeedback& feedback) {
+  if (!std::isfinite(feedback.receive_s)) throw Error("feedback: receive_s is not finite");
+  for (std::size_t i = 0; i < feedback.packets.size(); ++i) {
+    const PacketResult& r = feedback.packets[i];
+    if (!std::isfinite(r.packet.send_s)) throw Error(fmt::format("feedback packet {}: send_s is not finite", i));
+    if (i > 0 && r.packet.sequence <= feedback.packets[i - 1].packet.sequence) {
+      throw Error(fmt::format("feedback packet {}: sequence {} does not increase", i, r.packet.sequence));
+    }
+    if (!r.lost && !(std::isfinite(r.arrival_s) && r.arrival_s >= r.packet.send_s)) {
+      throw Error(fmt::format("feedback packet {}: arrival_s must be finite and not before send_s", i));
+    }
+  }
+}
+
+}  // namespace streamopt
+
+namespace streamopt::cc {
 
 void check_constraints(const CcConstraints& limits, const std::string& owner) {
   const bool ok = std::isfinite(limits.min_rate_bps) && std::isfinite(limits.max_rate_bps) &&
