@@ -119,6 +119,81 @@ py::dict stats_dict(const SessionStats& s) {
 }
 
 // Columns of a session as numpy arrays, plus its statistics.
+// A congestion-control run as plain Python objects: metrics dicts plus
+// numpy columns of the interval series (and packets when kept).
+py::dict cc_result_dict(const CcRunResult& r) {
+  const auto number = [](double v) { return std::isnan(v) ? py::object(py::none()) : py::object(py::float_(v)); };
+  const auto numbers = [&](const std::vector<double>& v) {
+    py::list l;
+    for (double x : v) l.append(number(x));
+    return l;
+  };
+  py::list flows;
+  for (const CcFlowMetrics& f : r.metrics.flows) {
+    py::dict d;
+    d["flow"] = f.flow; d["label"] = f.label; d["throughput_bps"] = number(f.throughput_bps);
+    d["media_rate_mean_bps"] = number(f.media_rate_mean_bps); d["media_rate_cov"] = number(f.media_rate_cov);
+    d["queue_delay_p50_s"] = number(f.queue_delay_p50_s); d["queue_delay_p95_s"] = number(f.queue_delay_p95_s);
+    d["queue_delay_p99_s"] = number(f.queue_delay_p99_s); d["frame_delay_p95_s"] = number(f.frame_delay_p95_s);
+    d["loss_fraction"] = number(f.loss_fraction); d["frames_skipped_fraction"] = number(f.frames_skipped_fraction);
+    d["ramp_up_s"] = number(f.ramp_up_s); d["convergence_s"] = numbers(f.convergence_s);
+    d["peak_queue_after_drop_s"] = numbers(f.peak_queue_after_drop_s);
+    flows.append(d);
+  }
+  const auto column = [](const auto& rows, auto field) {
+    std::vector<double> values;
+    values.reserve(rows.size());
+    for (const auto& row : rows) values.push_back(static_cast<double>(field(row)));
+    return to_array(values);
+  };
+  py::dict intervals;
+  const auto& iv = r.intervals;
+  intervals["time_s"] = column(iv, [](const CcIntervalRecord& x) { return x.time_s; });
+  intervals["flow"] = column(iv, [](const CcIntervalRecord& x) { return x.flow; });
+  intervals["capacity_bps"] = column(iv, [](const CcIntervalRecord& x) { return x.capacity_bps; });
+  intervals["target_bps"] = column(iv, [](const CcIntervalRecord& x) { return x.target_bps; });
+  intervals["pacing_bps"] = column(iv, [](const CcIntervalRecord& x) { return x.pacing_bps; });
+  intervals["received_bps"] = column(iv, [](const CcIntervalRecord& x) { return x.received_bps; });
+  intervals["queue_delay_s"] = column(iv, [](const CcIntervalRecord& x) { return x.queue_delay_s; });
+  intervals["signal"] = column(iv, [](const CcIntervalRecord& x) { return x.state.signal; });
+  intervals["threshold"] = column(iv, [](const CcIntervalRecord& x) { return x.state.threshold; });
+  py::dict d;
+  d["case"] = r.case_name;
+  d["utilisation"] = number(r.metrics.utilisation);
+  d["jain_fairness"] = number(r.metrics.jain_fairness);
+  d["media_tcp_ratio"] = number(r.metrics.media_tcp_ratio);
+  d["step_times_s"] = numbers(r.metrics.step_times_s);
+  d["flows"] = flows;
+  d["intervals"] = intervals;
+  d["table"] = format_cc_metrics(r);
+  if (!r.packets.empty()) {
+    py::dict packets;
+    const auto& pk = r.packets;
+    packets["flow"] = column(pk, [](const CcPacketRecord& x) { return x.flow; });
+    packets["sequence"] = column(pk, [](const CcPacketRecord& x) { return x.sequence; });
+    packets["size_bytes"] = column(pk, [](const CcPacketRecord& x) { return x.size_bytes; });
+    packets["send_s"] = column(pk, [](const CcPacketRecord& x) { return x.send_s; });
+    packets["arrival_s"] = column(pk, [](const CcPacketRecord& x) { return x.arrival_s; });
+    packets["queue_delay_s"] = column(pk, [](const CcPacketRecord& x) { return x.queue_delay_s; });
+    d["packets"] = packets;
+  }
+  return d;
+}
+
+// Runs a case with the GIL released and optionally writes the result files.
+py::dict run_cc(const CcCase& c, bool keep_packets, double interval_s, const std::optional<std::filesystem::path>& out) {
+  CcRunOptions options;
+  options.keep_packets = keep_packets;
+  options.interval_s = interval_s;
+  CcRunResult result;
+  {
+    py::gil_scoped_release release;
+    result = run_cc_case(c, options);
+    if (out) write_cc_result(result, *out);
+  }
+  return cc_result_dict(result);
+}
+
 py::dict session_dict(const SessionResult& r) {
   const auto column = [&](auto field) {
     using T = std::decay_t<decltype(field(r.segments.front()))>;
@@ -354,6 +429,61 @@ PYBIND11_MODULE(_streamopt, m) {
   }, py::arg("spec"), "Builds a throughput predictor: make_predictor('ewma', safety=0.8).");
   m.def("abr_names", [] { return Registry::builtin().abr_names(); }, "(name, summary) of every built-in controller.");
   m.def("predictor_names", [] { return Registry::builtin().predictor_names(); });
+
+  py::class_<CongestionController>(m, "CongestionController",
+                                   "A built-in congestion controller (see make_cc): events in, update() out.")
+      .def("on_packet_sent", [](CongestionController& c, std::uint64_t sequence, std::uint64_t size_bytes, double send_s) {
+        if (!std::isfinite(send_s)) throw Error("on_packet_sent: send_s is not finite");
+        c.on_packet_sent({sequence, size_bytes, send_s});
+      }, py::arg("sequence"), py::arg("size_bytes"), py::arg("send_s"), "A packet left the sender.")
+      .def("on_feedback", [](CongestionController& c, double receive_s,
+                             const std::vector<std::tuple<std::uint64_t, std::uint64_t, double, bool, double>>& packets) {
+        TransportFeedback fb;
+        fb.receive_s = receive_s;
+        for (const auto& [seq, size, send_s, lost, arrival_s] : packets) fb.packets.push_back({{seq, size, send_s}, lost, arrival_s});
+        check_feedback(fb);
+        c.on_feedback(fb);
+      }, py::arg("receive_s"), py::arg("packets"),
+         "Transport feedback: packets as (sequence, size_bytes, send_s, lost, arrival_s) in sequence order.")
+      .def("on_rtt", [](CongestionController& c, double rtt_s, double now_s) {
+        if (!(std::isfinite(rtt_s) && rtt_s > 0) || !std::isfinite(now_s)) throw Error("on_rtt: rtt_s must be finite and > 0");
+        c.on_rtt(rtt_s, now_s);
+      }, py::arg("rtt_s"), py::arg("now_s"), "A round-trip time sample.")
+      .def("on_tick", [](CongestionController& c, double now_s) {
+        if (!std::isfinite(now_s)) throw Error("on_tick: now_s is not finite");
+        c.on_tick(now_s);
+      }, py::arg("now_s"), "Periodic processing.")
+      .def("update", [](const CongestionController& c) {
+        const CcUpdate u = c.update();
+        py::dict d;
+        d["target_rate_bps"] = u.target_rate_bps; d["pacing_rate_bps"] = u.pacing_rate_bps;
+        d["congestion_window_bytes"] = u.congestion_window_bytes;
+        d["delay_estimate_bps"] = u.state.delay_estimate_bps; d["loss_estimate_bps"] = u.state.loss_estimate_bps;
+        d["signal"] = u.state.signal; d["threshold"] = u.state.threshold;
+        d["loss_fraction"] = u.state.loss_fraction; d["rtt_s"] = u.state.rtt_s; d["phase"] = std::string(u.state.phase);
+        return d;
+      }, "The current decision and state as a dict.")
+      .def_property_readonly("name", &CongestionController::name);
+
+  m.def("make_cc", [](const std::string& spec, double start_rate_bps, double min_rate_bps, double max_rate_bps,
+                      const py::kwargs& options) {
+    return make_cc(spec_with_options(spec, options), CcConstraints{start_rate_bps, min_rate_bps, max_rate_bps});
+  }, py::arg("spec"), py::arg("start_rate_bps") = 300e3, py::arg("min_rate_bps") = 50e3, py::arg("max_rate_bps") = 10e6,
+        "Builds a congestion controller: make_cc('gcc', profile='draft02').");
+  m.def("cc_names", [] { return Registry::builtin().cc_names(); }, "(name, summary) of every congestion controller.");
+  m.def("cc_case_names", &cc_case_names, "Names of the built-in RFC 8867 cases.");
+  m.def("run_cc_case", [](const std::string& name, const std::string& cc, double time_scale, bool keep_packets,
+                          double interval_s, std::optional<std::filesystem::path> out) {
+    return run_cc(make_cc_case(name, cc, time_scale), keep_packets, interval_s, out);
+  }, py::arg("case"), py::arg("cc"), py::arg("time_scale") = 1.0, py::arg("keep_packets") = false,
+        py::arg("interval_s") = 0.1, py::arg("out") = py::none(),
+        "Runs a built-in case with every media flow under `cc`; returns metrics, flows and interval columns.");
+  m.def("run_cc_trace", [](const NetworkTrace& trace, const std::string& cc, double duration_s, bool keep_packets,
+                           double interval_s, std::optional<std::filesystem::path> out) {
+    return run_cc(make_trace_case(trace, cc, duration_s), keep_packets, interval_s, out);
+  }, py::arg("trace"), py::arg("cc"), py::arg("duration_s") = 0.0, py::arg("keep_packets") = false,
+        py::arg("interval_s") = 0.1, py::arg("out") = py::none(),
+        "One media flow under `cc` over a capacity trace (50 ms one-way delay, 300 ms queue).");
 
   m.def("_simulate", [](const NetworkTrace& trace, const Manifest& manifest, const py::object& abr,
                         const std::string& mode, const std::string& qoe, const py::dict& settings) {

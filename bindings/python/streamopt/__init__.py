@@ -5,6 +5,10 @@ drive them with ``on_download()`` / ``decide()``, simulate sessions over real
 or synthetic traces (``simulate``), compare controllers (``evaluate``), and
 write your own controller in Python by subclassing :class:`AbrController`:
 it runs inside the C++ simulator and evaluation like the built-in ones.
+
+The live path: congestion controllers by name (``make_cc("gcc",
+profile="draft02")``) and the packet-level link simulator with the RFC 8867
+cases (``run_cc_case("rfc8867-5.1", "nada")``).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 from . import _streamopt
 from ._streamopt import (  # noqa: F401  (re-exported API)
     NO_RUNG,
+    CongestionController,
     Controller,
     Decision,
     DownloadReport,
@@ -26,17 +31,23 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
     Trace,
     __version__,
     abr_names,
+    cc_case_names,
+    cc_names,
     list_trace_files,
     load_trace,
     make_abr,
+    make_cc,
     make_predictor,
     predictor_names,
+    run_cc_case,
+    run_cc_trace,
 )
 
 __all__ = [
-    "AbrController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
-    "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "evaluate", "list_trace_files",
-    "load_trace", "make_abr", "make_predictor", "predictor_names", "simulate",
+    "AbrController", "CongestionController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
+    "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "cc_case_names", "cc_names", "evaluate", "list_trace_files",
+    "load_trace", "make_abr", "make_cc", "make_predictor", "predictor_names", "run_cc_case", "run_cc_trace",
+    "simulate",
 ]
 
 
