@@ -6,6 +6,7 @@
 #include <api/transport/network_types.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 
 namespace streamopt::bench {
@@ -40,6 +41,7 @@ class LibwebrtcGoogCc final : public CongestionController {
     sp.send_time = at(p.send_s);
     sp.size = webrtc::DataSize::Bytes(static_cast<int64_t>(p.size_bytes));
     sp.sequence_number = static_cast<int64_t>(p.sequence);
+    sp.pacing_info = pacing_info(p.probe_cluster_id);
     sp.prior_unacked_data = webrtc::DataSize::Bytes(static_cast<int64_t>(in_flight_bytes_));
     in_flight_bytes_ += p.size_bytes;
     sp.data_in_flight = webrtc::DataSize::Bytes(static_cast<int64_t>(in_flight_bytes_));
@@ -55,6 +57,7 @@ class LibwebrtcGoogCc final : public CongestionController {
       pr.sent_packet.send_time = at(r.packet.send_s);
       pr.sent_packet.size = webrtc::DataSize::Bytes(static_cast<int64_t>(r.packet.size_bytes));
       pr.sent_packet.sequence_number = static_cast<int64_t>(r.packet.sequence);
+      pr.sent_packet.pacing_info = pacing_info(r.packet.probe_cluster_id);
       if (!r.lost) pr.receive_time = at(r.arrival_s);
       msg.packet_feedbacks.push_back(pr);
       in_flight_bytes_ = in_flight_bytes_ > r.packet.size_bytes ? in_flight_bytes_ - r.packet.size_bytes : 0;
@@ -83,7 +86,24 @@ class LibwebrtcGoogCc final : public CongestionController {
   std::string name() const override { return "libwebrtc_googcc"; }
 
  private:
+  // What libwebrtc's pacer attaches to a packet of probe cluster `id`.
+  webrtc::PacedPacketInfo pacing_info(int id) const {
+    const auto it = clusters_.find(id);
+    if (it == clusters_.end()) return {};
+    return webrtc::PacedPacketInfo(id, static_cast<int>(it->second.min_probes), static_cast<int>(it->second.min_bytes));
+  }
+
   void apply(const webrtc::NetworkControlUpdate& u) {
+    for (const webrtc::ProbeClusterConfig& c : u.probe_cluster_configs) {
+      ProbeCluster p;
+      p.id = c.id;
+      p.rate_bps = static_cast<double>(c.target_data_rate.bps());
+      p.min_probes = static_cast<std::uint32_t>(c.target_probe_count);
+      p.min_bytes = static_cast<std::uint64_t>(c.target_data_rate.bps() * c.target_duration.us() / 8 / 1000000);
+      clusters_[p.id] = p;
+      update_.probes.push_back(p);
+      if (update_.probes.size() > 8) update_.probes.erase(update_.probes.begin());
+    }
     if (u.target_rate) {
       update_.target_rate_bps = static_cast<double>(u.target_rate->target_rate.bps());
       update_.state.delay_estimate_bps = static_cast<double>(u.target_rate->network_estimate.bandwidth.bps());
@@ -99,6 +119,7 @@ class LibwebrtcGoogCc final : public CongestionController {
   webrtc::GoogCcNetworkControllerFactory factory_;
   std::unique_ptr<webrtc::NetworkControllerInterface> controller_;
   CcUpdate update_;
+  std::map<int, ProbeCluster> clusters_;
   std::uint64_t in_flight_bytes_ = 0;
 };
 

@@ -16,6 +16,7 @@ struct SentPacket {
   std::uint64_t sequence = 0;    ///< transport-wide sequence number, +1 per packet
   std::uint64_t size_bytes = 0;  ///< bytes on the wire
   double send_s = 0;             ///< send time, sender clock
+  int probe_cluster_id = -1;     ///< the probe cluster it belongs to; -1: none
 };
 
 /// What the receiver saw of one packet.
@@ -44,11 +45,22 @@ struct CcState {
   const char* phase = "";         ///< state machine: "increase", "hold", "decrease", "startup", ...
 };
 
+/// A request to send a burst at `rate_bps` to measure the path (libwebrtc's
+/// `ProbeClusterConfig`): at least `min_probes` packets and `min_bytes` bytes,
+/// padding where there is no media to send.
+struct ProbeCluster {
+  int id = 0;                  ///< increasing per controller
+  double rate_bps = 0;         ///< send rate of the burst
+  std::uint32_t min_probes = 5;   ///< packets at least
+  std::uint64_t min_bytes = 0;    ///< bytes at least
+};
+
 /// The controller's answer: what the encoder and the pacer should do now.
 struct CcUpdate {
   double target_rate_bps = 0;          ///< encoder target
   double pacing_rate_bps = 0;          ///< pacer rate
   double congestion_window_bytes = 0;  ///< max bytes in flight; 0 = no window
+  std::vector<ProbeCluster> probes;    ///< recent probe requests; a pacer starts those with ids it has not started
   CcState state;                       ///< for logging
 };
 

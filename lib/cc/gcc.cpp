@@ -6,15 +6,17 @@
 // Profiles (option `profile`):
 //   draft02   - Kalman arrival filter, K_u = 0.01, K_d = 0.00018 (draft-02 5.3-5.4)
 //   libwebrtc - trendline filter (window 20, smoothing 0.9, gain 4),
-//               k_up = 0.0087, k_down = 0.039 (libwebrtc trendline_estimator.cc)
+//               k_up = 0.0087, k_down = 0.039 (libwebrtc trendline_estimator.cc),
+//               plus libwebrtc's start-up probing (option `probing`, gcc_probe.hpp)
 // Both start from a 12.5 ms threshold and signal over-use after 10 ms.
 #include <fmt/format.h>
 
 #include <cmath>
-#include <limits>
+#include <optional>
 #include <string>
 
 #include "cc/builtin.hpp"
+#include "cc/gcc_probe.hpp"
 #include "cc/gcc_rate.hpp"
 #include "streamopt/error.hpp"
 
@@ -28,6 +30,7 @@ constexpr double kTrendlineGain = 4.0;
 struct GccProfile {
   bool trendline = false;
   double k_up = 0, k_down = 0;
+  bool probing = false;
 };
 
 class Gcc final : public CongestionController {
@@ -42,6 +45,7 @@ class Gcc final : public CongestionController {
         detector_(profile.k_up, profile.k_down),
         aimd_(limits.start_rate_bps, limits.min_rate_bps, limits.max_rate_bps),
         loss_(limits.start_rate_bps, limits.min_rate_bps, limits.max_rate_bps),
+        probe_controller_(limits.start_rate_bps, limits.max_rate_bps),
         received_(0.5) {}
 
   void on_packet_sent(const SentPacket&) override {}
@@ -49,12 +53,16 @@ class Gcc final : public CongestionController {
   void on_feedback(const TransportFeedback& feedback) override {
     std::uint64_t received = 0, lost = 0;
     bool overuse_seen = false;
+    std::optional<double> probe_bps;
     for (const PacketResult& r : feedback.packets) {
       if (r.lost) {
         ++lost;
         continue;
       }
       ++received;
+      if (profile_.probing && r.packet.probe_cluster_id >= 0) {
+        if (const auto rate = probe_estimator_.on_packet(r)) probe_bps = rate;
+      }
       received_.add(r.arrival_s, r.packet.size_bytes);
       const auto delta = inter_arrival_.add(r.packet.send_s * 1e3, r.arrival_s * 1e3);
       if (!delta) continue;
@@ -68,19 +76,29 @@ class Gcc final : public CongestionController {
       }
     }
     const Usage usage = overuse_seen ? Usage::overuse : detector_.usage();
-    const double delay_bps = aimd_.update(usage, received_.rate_bps(), rtt_s_, feedback.receive_s);
+    double delay_bps = 0;
+    if (probe_bps && !overuse_seen) {
+      // A probe result replaces both estimates (libwebrtc's DelayBasedBwe / SetSendBitrate).
+      aimd_.set_rate(*probe_bps);
+      loss_.set_rate(*probe_bps);
+      delay_bps = aimd_.rate_bps();
+    } else {
+      delay_bps = aimd_.update(usage, received_.rate_bps(), rtt_s_, feedback.receive_s);
+    }
     loss_.update(received, lost, delay_bps, feedback.receive_s);
+    probe(feedback.receive_s);
   }
 
   void on_rtt(double rtt_s, double) override {
     if (std::isfinite(rtt_s) && rtt_s > 0) rtt_s_ = rtt_s;
   }
 
-  void on_tick(double) override {}
+  void on_tick(double now_s) override { probe(now_s); }
 
   CcUpdate update() const override {
     CcUpdate u;
     u.target_rate_bps = std::min(aimd_.rate_bps(), loss_.rate_bps());
+    if (profile_.probing) u.probes = probe_controller_.clusters();
     u.pacing_rate_bps = kPacingFactor * u.target_rate_bps;
     u.state.delay_estimate_bps = aimd_.rate_bps();
     u.state.loss_estimate_bps = loss_.rate_bps();
@@ -96,9 +114,19 @@ class Gcc final : public CongestionController {
     return u;
   }
 
-  std::string name() const override { return "gcc:profile=" + profile_name_; }
+  std::string name() const override {
+    const bool default_probing = profile_name_ == "libwebrtc";
+    return "gcc:profile=" + profile_name_ + (profile_.probing == default_probing ? "" : profile_.probing ? ",probing=true" : ",probing=false");
+  }
 
  private:
+  // Lets the probe controller see the estimate and registers new clusters.
+  void probe(double now_s) {
+    if (!profile_.probing) return;
+    probe_controller_.on_estimate(std::min(aimd_.rate_bps(), loss_.rate_bps()), now_s);
+    for (const ProbeCluster& c : probe_controller_.clusters()) probe_estimator_.add_cluster(c);
+  }
+
   std::string profile_name_;
   GccProfile profile_;
   InterArrival inter_arrival_;
@@ -107,6 +135,8 @@ class Gcc final : public CongestionController {
   OveruseDetector detector_;
   AimdRateControl aimd_;
   LossBasedControl loss_;
+  ProbeController probe_controller_;
+  ProbeEstimator probe_estimator_;
   ReceiveRateWindow received_;
   std::uint64_t groups_ = 0;
   double signal_ms_ = 0;
@@ -120,12 +150,13 @@ std::unique_ptr<CongestionController> make_gcc(const CcConstraints& limits, cons
   const std::string profile_name = options.get_string("profile", "libwebrtc");
   GccProfile profile;
   if (profile_name == "libwebrtc") {
-    profile = {true, 0.0087, 0.039};
+    profile = {true, 0.0087, 0.039, true};
   } else if (profile_name == "draft02") {
-    profile = {false, 0.01, 0.00018};
+    profile = {false, 0.01, 0.00018, false};
   } else {
     throw Error(fmt::format("gcc: option 'profile' must be draft02 or libwebrtc, got '{}'", profile_name));
   }
+  profile.probing = options.get_bool("probing", profile.probing);
   const double burst_ms = options.get_double("burst_ms", 5.0);
   const auto window = options.get_int("window", 20);
   const double smoothing = options.get_double("smoothing", 0.9);

@@ -82,6 +82,10 @@ double AimdRateControl::update(Usage usage, double received_bps, double rtt_s, d
   return rate_bps_;
 }
 
+void AimdRateControl::set_rate(double rate_bps) { rate_bps_ = std::clamp(rate_bps, min_bps_, max_bps_); }
+
+void LossBasedControl::set_rate(double rate_bps) { rate_bps_ = std::clamp(rate_bps, min_bps_, max_bps_); }
+
 double LossBasedControl::update(std::uint64_t received, std::uint64_t lost, double delay_based_bps, double now_s) {
   if (window_start_s_ < 0) window_start_s_ = now_s;
   received_ += received;

@@ -23,6 +23,8 @@ class AimdRateControl {
   // (0 when not yet measured); `rtt_s` sets the response time.
   double update(Usage usage, double received_bps, double rtt_s, double now_s);
   [[nodiscard]] double rate_bps() const { return rate_bps_; }
+  // Jumps to a measured rate (a probe result), within the limits.
+  void set_rate(double rate_bps);
   [[nodiscard]] RateState state() const { return state_; }
   // True once a decrease has given a capacity estimate and the rate is near it.
   [[nodiscard]] bool near_capacity() const { return capacity_bps_ > 0; }
@@ -50,6 +52,8 @@ class LossBasedControl {
   // the window is over. Returns the loss-based rate.
   double update(std::uint64_t received, std::uint64_t lost, double delay_based_bps, double now_s);
   [[nodiscard]] double rate_bps() const { return rate_bps_; }
+  // Jumps to a measured rate (a probe result), within the limits.
+  void set_rate(double rate_bps);
   // The loss fraction of the last completed window.
   [[nodiscard]] double loss_fraction() const { return loss_fraction_; }
 

@@ -28,6 +28,7 @@ constexpr double kTcpMinRtoS = 0.2;
 constexpr double kTcpMaxRtoS = 60;
 constexpr int kTcpDupThresh = 3;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint64_t kPadding = ~0ULL;  // PacketInfo::frame of padding sent for a probe
 
 enum class Ev : std::uint8_t { frame, pacer, receive, feedback_send, feedback_arrive, tick, tcp_ack, tcp_rto, sample };
 
@@ -45,7 +46,8 @@ struct PacketInfo {
   double arrival_s = kNaN;
   double queue_delay_s = kNaN;
   std::uint32_t size_bytes = 0;
-  std::uint64_t frame = 0;  // media: frame index
+  std::uint64_t frame = 0;  // media: frame index (kPadding: probe padding)
+  int probe = -1;           // media: probe cluster id
   bool acked = false;       // TCP: acknowledged
   bool lost = false;        // TCP: declared lost by the sender
 };
@@ -74,6 +76,12 @@ struct Flow {
   bool pacer_blocked = false;  // waiting for the congestion window
   double pacer_next_s = 0;
   double pacer_bytes = 0;  // bytes waiting in the pacer
+  // Probe cluster being sent (media).
+  bool probing = false;
+  ProbeCluster probe;
+  std::int64_t probe_packets_left = 0;
+  double probe_bytes_left = 0;
+  int last_probe_started = -1;
   double sent_bytes = 0, reported_bytes = 0;
   std::mt19937_64 rng;
   // Media receiver.
@@ -177,7 +185,7 @@ class LinkSim {
       case Ev::feedback_arrive: on_feedback_arrive(e.flow, f); break;
       case Ev::tick:
         f.controller->on_tick(now_s_);
-        f.update = f.controller->update();
+        refresh(e.flow, f);
         push(now_s_ + options_.tick_s, Ev::tick, e.flow, 0);
         break;
       case Ev::tcp_ack: on_tcp_ack(e.flow, f, e.arg); break;
@@ -260,34 +268,67 @@ class LinkSim {
     kick_pacer(id, f);
   }
 
+  // Takes the controller's update and starts the oldest probe cluster not started yet.
+  void refresh(std::uint32_t id, Flow& f) {
+    f.update = f.controller->update();
+    if (!f.probing && sending(f.config)) {
+      const ProbeCluster* next = nullptr;
+      for (const ProbeCluster& p : f.update.probes) {
+        if (p.id > f.last_probe_started && p.rate_bps > 0 && (!next || p.id < next->id)) next = &p;
+      }
+      if (next) {
+        f.probing = true;
+        f.probe = *next;
+        f.probe_packets_left = next->min_probes;
+        f.probe_bytes_left = static_cast<double>(next->min_bytes);
+        f.last_probe_started = next->id;
+      }
+    }
+    kick_pacer(id, f);
+  }
+
   void kick_pacer(std::uint32_t id, Flow& f) {
-    if (f.pacer_scheduled || f.pacer_blocked || f.pacer_queue.empty()) return;
+    if (f.pacer_scheduled || f.pacer_blocked || (f.pacer_queue.empty() && !f.probing)) return;
     f.pacer_scheduled = true;
     push(std::max(now_s_, f.pacer_next_s), Ev::pacer, id, 0);
   }
 
+  // Sends the next media packet, or probe padding while a probe cluster has
+  // no media to carry, at the pacing (or probe) rate.
   void on_pacer(std::uint32_t id, Flow& f) {
     f.pacer_scheduled = false;
-    if (f.pacer_queue.empty()) return;
-    const PendingPacket next = f.pacer_queue.front();
+    if (f.pacer_queue.empty() && !f.probing) return;
+    const PendingPacket next = f.pacer_queue.empty() ? PendingPacket{kPadding, kMediaPacketBytes} : f.pacer_queue.front();
     const double window = f.update.congestion_window_bytes;
     if (window > 0 && f.sent_bytes - f.reported_bytes + next.size_bytes > window) {
       f.pacer_blocked = true;  // resumed by the next feedback
       return;
     }
-    f.pacer_queue.pop_front();
-    f.pacer_bytes -= next.size_bytes;
+    if (next.frame != kPadding) {
+      f.pacer_queue.pop_front();
+      f.pacer_bytes -= next.size_bytes;
+    }
     const std::uint64_t seq = f.packets.size();
     PacketInfo info;
     info.size_bytes = next.size_bytes;
     info.frame = next.frame;
+    info.probe = f.probing ? f.probe.id : -1;
     f.packets.push_back(info);
     f.sent_bytes += next.size_bytes;
-    f.controller->on_packet_sent({seq, next.size_bytes, now_s_});
+    f.controller->on_packet_sent({seq, next.size_bytes, now_s_, info.probe});
     enqueue(id, seq, Ev::receive);
-    const double pacing_bps = std::max(f.update.pacing_rate_bps, 1e3);
-    f.pacer_next_s = now_s_ + next.size_bytes * 8.0 / pacing_bps;
-    kick_pacer(id, f);
+    double rate_bps = std::max(f.update.pacing_rate_bps, 1e3);
+    if (f.probing) {
+      rate_bps = f.probe.rate_bps;
+      f.probe_bytes_left -= next.size_bytes;
+      if (--f.probe_packets_left <= 0 && f.probe_bytes_left <= 0) f.probing = false;
+    }
+    f.pacer_next_s = now_s_ + next.size_bytes * 8.0 / rate_bps;
+    if (!f.probing) {
+      refresh(id, f);  // the next probe cluster, if one is waiting
+    } else {
+      kick_pacer(id, f);
+    }
   }
 
   // ---- media receiver ----
@@ -297,6 +338,7 @@ class LinkSim {
     note_interval(f, p);
     f.highest_received = f.any_received ? std::max(f.highest_received, seq) : seq;
     f.any_received = true;
+    if (p.frame == kPadding) return;
     Frame& frame = f.frames[p.frame];
     if (++frame.received == frame.packets) raw_.frame_delays_s[id].push_back(now_s_ - frame.capture_s);
   }
@@ -314,7 +356,7 @@ class LinkSim {
     for (std::uint64_t s = f.next_report; s <= f.highest_received; ++s) {
       const PacketInfo& p = f.packets[s];
       PacketResult r;
-      r.packet = {s, p.size_bytes, p.send_s};
+      r.packet = {s, p.size_bytes, p.send_s, p.probe};
       r.lost = std::isnan(p.arrival_s);
       r.arrival_s = r.lost ? 0.0 : p.arrival_s;
       fb.packets.push_back(r);
@@ -339,9 +381,8 @@ class LinkSim {
       f.controller->on_rtt(now_s_ - it->packet.send_s - (sent_s - it->arrival_s), now_s_);
       break;
     }
-    f.update = f.controller->update();
     f.pacer_blocked = false;
-    kick_pacer(id, f);
+    refresh(id, f);
   }
 
   // ---- TCP ----
