@@ -19,9 +19,10 @@ constexpr const char* kHelp = R"(usage: streamopt cc SUBCOMMAND ...
   run --cc NAME[:key=value,...] (--case CASE | --trace FILE) [--out DIR] [options]
       one controller on one case: metrics table on stdout; with --out, intervals.csv,
       metrics.json (and packets.csv with --packets) in DIR
-  compare --cc A,B,... (--case CASE | --trace FILE) [--out DIR] [options]
+  compare --cc A,B,... (--case CASE | --trace FILE|DIR) [--out DIR] [options]
       each controller on the same case, one summary row per controller and flow;
-      with --out, one sub-directory per controller
+      with --out, one sub-directory per controller. With a trace directory: one
+      row per controller, means over every trace in it
   cases
       the built-in RFC 8867 cases
 
@@ -42,14 +43,16 @@ Controllers: streamopt list. Cases: streamopt cc cases.
 const std::set<std::string> kValued = {"cc",       "case",     "trace", "out",  "time-scale", "trace-format",
                                        "duration-s", "queue-ms", "delay-ms", "loss", "seed",       "interval-s"};
 
-CcCase build_case(const Args& a, const std::string& cc) {
+// The case of --case, or of one trace file (`trace`, when given).
+CcCase build_case(const Args& a, const std::string& cc, const std::filesystem::path& trace = {}) {
   if (a.has("case") == a.has("trace")) throw Error("give exactly one of --case or --trace");
   CcCase c;
   if (a.has("case")) {
     c = make_cc_case(a.required("case"), cc, a.get_double("time-scale", 1.0));
   } else {
-    const NetworkTrace trace = read_trace(a.required("trace"), parse_trace_format(a.get("trace-format", "auto")));
-    c = make_trace_case(trace, cc, a.get_double("duration-s", 0));
+    const std::filesystem::path file = trace.empty() ? std::filesystem::path(a.required("trace")) : trace;
+    c = make_trace_case(read_trace(file, parse_trace_format(a.get("trace-format", "auto"))), cc,
+                        a.get_double("duration-s", 0));
   }
   if (a.has("queue-ms")) {
     const double queue_ms = a.get_double("queue-ms", 300);
@@ -105,8 +108,38 @@ std::string cell(double v, double scale, const char* format) {
   return std::isfinite(v) ? fmt::format(fmt::runtime(format), v * scale) : std::string("-");
 }
 
+// compare over every trace of a directory: one row of means per controller.
+int compare_traces(const Args& a, const std::vector<std::string>& specs) {
+  const auto files = list_trace_files(a.required("trace"));
+  fmt::print("| controller | traces | util % | tput kbps | qdelay p95 ms | frame p95 ms | loss % | skipped % |\n");
+  fmt::print("|---|---|---|---|---|---|---|---|\n");
+  for (const std::string& spec : specs) {
+    double util = 0, tput = 0, q95 = 0, f95 = 0, loss = 0, skipped = 0;
+    std::string label;
+    for (const auto& file : files) {
+      const CcRunResult r = run_cc_case(build_case(a, spec, file), run_options(a));
+      const CcFlowMetrics& f = r.metrics.flows.front();
+      label = f.label;
+      util += r.metrics.utilisation;
+      tput += f.throughput_bps;
+      q95 += f.queue_delay_p95_s;
+      f95 += f.frame_delay_p95_s;
+      loss += f.loss_fraction;
+      skipped += f.frames_skipped_fraction;
+      if (a.has("out")) {
+        write_cc_result(r, std::filesystem::path(a.required("out")) / dir_name(spec) / file.filename());
+      }
+    }
+    const auto n = static_cast<double>(files.size());
+    fmt::print("| {} | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.1f} |\n", label, files.size(), util / n * 100,
+               tput / n / 1e3, q95 / n * 1e3, f95 / n * 1e3, loss / n * 100, skipped / n * 100);
+  }
+  return 0;
+}
+
 int compare(const Args& a) {
   const auto specs = controller_specs(a);
+  if (a.has("trace") && std::filesystem::is_directory(a.required("trace"))) return compare_traces(a, specs);
   fmt::print("| controller | case | util % | Jain | flow | tput kbps | qdelay p95 ms | frame p95 ms | loss % | ramp-up s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& spec : specs) {
