@@ -18,3 +18,20 @@ if [ -d "$data/traces/fcc-hsdpa/test" ]; then
       --traces "$data/traces/fcc-hsdpa/test" --video "$data/video/envivio" --mode pensieve --quiet >/dev/null
   done 2>&1 | tee "$out/evaluate.txt"
 fi
+
+# Congestion control beside libwebrtc's GoogCC (Debian libtgowt-dev; optional).
+if apt-get install -y -q libtgowt-dev >/dev/null 2>&1 || dpkg -s libtgowt-dev >/dev/null 2>&1; then
+  cmake -S . -B build/wrtc -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTREAMOPT_WITH_LIBWEBRTC=ON -DSTREAMOPT_WITH_PYTHON=OFF \
+    -DSTREAMOPT_BUILD_TESTS=OFF -DSTREAMOPT_BUILD_EXAMPLES=OFF -DSTREAMOPT_BUILD_BENCHMARKS=ON >/dev/null
+  cmake --build build/wrtc --target cc_reference -j "$(nproc)" >/dev/null
+  echo "RFC 8867 cases, our controllers and libwebrtc GoogCC:"
+  build/wrtc/benchmarks/cc_reference | tee "$out/cc_reference.md"
+else
+  echo "bench: libtgowt-dev not available, skipping the libwebrtc GoogCC comparison"
+fi
+if [ -d "$data/traces/hsdpa" ]; then
+  echo "cellular traces (one flow, 50 ms, 300 ms queue):"
+  for set in hsdpa sabre-4g; do
+    build/default/tools/streamopt/streamopt cc compare --cc gcc,gcc:profile=draft02,nada,bbr --trace "$data/traces/$set"
+  done | tee "$out/cc_traces.md"
+fi

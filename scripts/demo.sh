@@ -45,5 +45,14 @@ report_traces=()
 [ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
 PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" >/dev/null
 echo
-echo "demo: table in $out/summary.md, results in $out/results.{csv,json}"
+echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/0.6/1.0 Mbps, 50 ms, 300 ms queue)"
+"$cli" cc compare --cc gcc,gcc:profile=draft02,nada,bbr --case rfc8867-5.1 --out "$out/cc" | tee "$out/cc.md"
+{
+  echo
+  echo "## Congestion control, RFC 8867 case 5.1"
+  echo
+  cat "$out/cc.md"
+} >> "$out/summary.md"
+echo
+echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/"
 echo "demo: report with plots written to $(pwd)/$out/report/index.html"

@@ -13,8 +13,6 @@
 // A real-time source has no backlog to probe with, so the encoder target
 // follows the pacing gain: target = pacing rate = gain x bandwidth. Delivery
 // rate samples are the receive rate over the last 250 ms of arrivals.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -31,6 +29,7 @@ constexpr double kDrainGain = 1.0 / kStartupGain;
 constexpr std::array<double, 8> kProbeBwGains = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
 constexpr std::uint64_t kBandwidthWindowRounds = 10;
 constexpr double kMinRttWindowS = 10.0;
+constexpr double kDefaultRttS = 0.1;
 constexpr double kProbeRttDurationS = 0.2;
 constexpr double kCwndGain = 2.0;
 constexpr double kPacketBytes = 1200.0;
@@ -49,7 +48,6 @@ class Bbr final : public CongestionController {
   void on_packet_sent(const SentPacket& p) override {
     inflight_bytes_ += static_cast<double>(p.size_bytes);
     last_sent_sequence_ = p.sequence;
-    any_sent_ = true;
   }
 
   void on_feedback(const TransportFeedback& fb) override {
@@ -78,7 +76,6 @@ class Bbr final : public CongestionController {
       min_rtt_s_ = rtt_s;
       min_rtt_stamp_s_ = now_s;
     }
-    rtt_s_ = rtt_s;
   }
 
   void on_tick(double now_s) override { advance(now_s); }
@@ -94,7 +91,7 @@ class Bbr final : public CongestionController {
     u.state.signal = bandwidth_bps_;
     u.state.threshold = std::nan("");
     u.state.loss_fraction = 0;
-    u.state.rtt_s = min_rtt_s_;
+    u.state.rtt_s = rtt_known() ? min_rtt_s_ : std::nan("");
     static constexpr const char* kNames[] = {"startup", "drain", "probe_bw", "probe_rtt"};
     u.state.phase = kNames[static_cast<int>(mode_)];
     return u;
@@ -113,7 +110,11 @@ class Bbr final : public CongestionController {
     return 1.0;
   }
 
-  double bdp_bytes() const { return bandwidth_bps_ / 8.0 * (min_rtt_s_ < 1e9 ? min_rtt_s_ : 0.1); }
+  bool rtt_known() const { return min_rtt_stamp_s_ >= 0; }
+  // The minimum RTT, or 100 ms before the first sample.
+  double rtt_estimate_s() const { return rtt_known() ? min_rtt_s_ : kDefaultRttS; }
+
+  double bdp_bytes() const { return bandwidth_bps_ / 8.0 * rtt_estimate_s(); }
 
   double cwnd_bytes() const {
     if (mode_ == Mode::probe_rtt) return kMinCwndBytes;
@@ -156,7 +157,7 @@ class Bbr final : public CongestionController {
       cycle_index_ = 2;
       cycle_start_s_ = now_s;
     }
-    const double phase_s = min_rtt_s_ < 1e9 ? min_rtt_s_ : 0.1;
+    const double phase_s = rtt_estimate_s();
     if (mode_ == Mode::probe_bw && now_s - cycle_start_s_ >= phase_s) {
       cycle_index_ = (cycle_index_ + 1) % kProbeBwGains.size();
       cycle_start_s_ = now_s;
@@ -169,11 +170,10 @@ class Bbr final : public CongestionController {
   std::deque<std::pair<std::uint64_t, double>> samples_;
   Mode mode_ = Mode::startup;
   std::uint64_t round_ = 0, next_round_sequence_ = 0, last_sent_sequence_ = 0;
-  bool any_sent_ = false;
   double inflight_bytes_ = 0;
   double full_bandwidth_bps_ = 0;
   int full_bandwidth_rounds_ = 0;
-  double min_rtt_s_ = 1e18, min_rtt_stamp_s_ = -1, rtt_s_ = 0;
+  double min_rtt_s_ = HUGE_VAL, min_rtt_stamp_s_ = -1;
   double probe_rtt_end_s_ = 0;
   std::size_t cycle_index_ = 2;
   double cycle_start_s_ = 0;
