@@ -26,6 +26,9 @@ if apt-get install -y -q libtgowt-dev >/dev/null 2>&1 || dpkg -s libtgowt-dev >/
   cmake --build build/wrtc --target cc_reference -j "$(nproc)" >/dev/null
   echo "RFC 8867 cases, our controllers and libwebrtc GoogCC:"
   build/wrtc/benchmarks/cc_reference | tee "$out/cc_reference.md"
+  for set in hsdpa fcc/test; do
+    [ -d "$data/traces/$set" ] && build/wrtc/benchmarks/cc_reference --traces "$data/traces/$set" --cc gcc,libwebrtc_googcc
+  done | tee -a "$out/cc_reference.md"
 else
   echo "bench: libtgowt-dev not available, skipping the libwebrtc GoogCC comparison"
 fi

@@ -21,6 +21,8 @@ printf '\001robust:inner=ewma,error_window=3' > "$corpus/predictor"
 printf '\002%s' "$(printf '0 1.5\n1 2\n2.5 0\n4 3\n')" > "$corpus/cooked"
 printf '\006%s' "$(printf '1\n2\n2\n5\n9\n')" > "$corpus/mahimahi"
 printf '\016[{"duration_ms": 500, "bandwidth_kbps": 800, "latency_ms": 20}, {"duration_ms": 250, "bandwidth_kbps": 3000, "latency_ms": 30}]' > "$corpus/sabre"
+printf '\102\001\226\024\000\031\031\000\226\024\000\032\031\001\226\024\001\033\031\000\226\024\000\040\031' > "$corpus/cc_feedback"
+printf '\103%s' "$(printf '0 1.5\n1 2\n2.5 0\n4 3\n')" > "$corpus/cc_trace"
 export ASAN_OPTIONS=detect_leaks=1
 build/fuzz/fuzz/fuzz_c_abi "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
   | tee out/fuzz/last_run.txt | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY)" || true

@@ -2,7 +2,8 @@
 // the link simulator's cases and prints one Markdown row per controller and
 // case (the table in docs/benchmarks.md).
 //   cc_reference [--cc gcc,gcc:profile=draft02,nada,bbr,libwebrtc_googcc]
-//                [--case all|NAME] [--time-scale 1]
+//                [--case all|NAME] [--time-scale 1] [--traces DIR]
+// With --traces: one media flow per trace of DIR, one row of means per controller.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -24,25 +25,55 @@ std::string cell(double v, double scale, int decimals) {
   return std::isfinite(v) ? fmt::format("{:.{}f}", v * scale, decimals) : std::string("-");
 }
 
+// Means over every trace of `dir`, one row per controller.
+int run_traces(const streamopt::Registry& registry, const std::string& cc, const std::string& dir) {
+  const auto files = streamopt::list_trace_files(dir);
+  fmt::print("| traces | controller | util % | tput kbps | qdelay p95 ms | frame p95 ms | loss % |\n");
+  fmt::print("|---|---|---|---|---|---|---|\n");
+  for (const auto& spec : streamopt::parse_spec_list(cc)) {
+    double util = 0, tput = 0, q95 = 0, f95 = 0, loss = 0;
+    std::string label;
+    for (const auto& file : files) {
+      const auto c = streamopt::make_trace_case(streamopt::read_trace(file), spec.to_string());
+      const auto r = streamopt::run_cc_case(c, {}, registry);
+      const auto& f = r.metrics.flows.front();
+      label = f.label;
+      util += r.metrics.utilisation;
+      tput += f.throughput_bps;
+      q95 += f.queue_delay_p95_s;
+      f95 += f.frame_delay_p95_s;
+      loss += f.loss_fraction;
+    }
+    const auto n = static_cast<double>(files.size());
+    fmt::print("| {} ({}) | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} |\n", dir, files.size(), label,
+               util / n * 100, tput / n / 1e3, q95 / n * 1e3, f95 / n * 1e3, loss / n * 100);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string cc = "gcc,gcc:profile=draft02,nada,bbr,libwebrtc_googcc";
   std::string which = "all";
   double time_scale = 1.0;
+  std::string traces;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
     if (key == "--cc") cc = argv[i + 1];
     else if (key == "--case") which = argv[i + 1];
     else if (key == "--time-scale") time_scale = std::stod(argv[i + 1]);
+    else if (key == "--traces") traces = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: cc_reference [--cc LIST] [--case all|NAME] [--time-scale K]\n");
+      std::fprintf(stderr, "usage: cc_reference [--cc LIST] [--case all|NAME] [--time-scale K] [--traces DIR]\n");
       return 2;
     }
   }
   rtc::LogMessage::LogToDebug(rtc::LS_NONE);  // GoogCC logs every probe otherwise
   try {
     const streamopt::Registry registry = streamopt::bench::registry_with_libwebrtc();
+    if (!traces.empty()) return run_traces(registry, cc, traces);
     const std::vector<std::string> cases =
         which == "all" ? streamopt::cc_case_names() : std::vector<std::string>{which};
     fmt::print("| case | controller | util % | Jain | media/TCP | tput kbps (per flow) | qdelay p95 ms | frame p95 ms | loss % | ramp-up s |\n");
