@@ -22,7 +22,7 @@ contains() {  # contains FILE TEXT DESCRIPTION
 
 expect 0 "top-level help" -- "$cli" --help
 contains "$work/out" "evaluate" "help lists commands"
-for c in simulate evaluate traces list; do expect 0 "$c --help" -- "$cli" $c --help; done
+for c in simulate evaluate traces cc list; do expect 0 "$c --help" -- "$cli" $c --help; done
 expect 2 "no arguments" -- "$cli"
 expect 2 "unknown command" -- "$cli" frobnicate
 
@@ -59,9 +59,11 @@ contains "$work/err" "missing required option --traces" "missing option message"
 expect 1 "missing video dir" -- "$cli" simulate --abr bba --traces "$work/traces" --video "$work/none"
 expect 1 "logs without out" -- "$cli" evaluate --abr bba --traces "$work/traces" --logs
 
+expect 0 "list" -- "$cli" list
+contains "$work/out" "nada" "list shows congestion controllers"
 expect 0 "cc cases" -- "$cli" cc cases
 contains "$work/out" "rfc8867-5.6-1000ms" "cc cases lists 5.6"
-expect 0 "cc run" -- "$cli" cc run --cc gcc:profile=draft02 --case rfc8867-5.1 --time-scale 0.2 --out "$work/cc" --packets
+expect 0 "cc run" -- "$cli" cc run --cc gcc:profile=draft02 --case rfc8867-5.1 --time-scale 0.2 --out "$work/cc"
 contains "$work/out" "| 0 | gcc:profile=draft02 |" "cc run table row"
 for f in intervals.csv packets.csv metrics.json; do
   if [ -s "$work/cc/$f" ]; then pass=$((pass + 1)); else echo "FAIL: cc $f missing"; fail=$((fail + 1)); fi

@@ -17,8 +17,8 @@ namespace {
 constexpr const char* kHelp = R"(usage: streamopt cc SUBCOMMAND ...
 
   run --cc NAME[:key=value,...] (--case CASE | --trace FILE) [--out DIR] [options]
-      one controller on one case: metrics table on stdout; with --out, intervals.csv,
-      metrics.json (and packets.csv with --packets) in DIR
+      one controller on one case: metrics table on stdout; with --out, packets.csv,
+      intervals.csv and metrics.json in DIR
   compare --cc A,B,... (--case CASE | --trace FILE|DIR) [--out DIR] [options]
       each controller on the same case, one summary row per controller and flow;
       with --out, one sub-directory per controller. With a trace directory: one
@@ -35,7 +35,7 @@ options:
   --loss P              random loss probability per packet (default 0)
   --seed N              seed of random loss and frame sizes (default 1)
   --interval-s S        sampling period of intervals.csv (default 0.1)
-  --packets             also write packets.csv
+  --packets             compare: also write packets.csv per controller
 
 Controllers: streamopt list. Cases: streamopt cc cases.
 )";
@@ -70,10 +70,10 @@ CcCase build_case(const Args& a, const std::string& cc, const std::filesystem::p
   return c;
 }
 
-CcRunOptions run_options(const Args& a) {
+CcRunOptions run_options(const Args& a, bool keep_packets) {
   CcRunOptions o;
   o.interval_s = a.get_double("interval-s", 0.1);
-  o.keep_packets = a.has("packets");
+  o.keep_packets = keep_packets;
   return o;
 }
 
@@ -95,7 +95,7 @@ std::string dir_name(std::string spec) {
 int run_one(const Args& a) {
   const auto specs = controller_specs(a);
   if (specs.size() != 1) throw Error("cc run takes one controller; use cc compare for several");
-  const CcRunResult r = run_cc_case(build_case(a, specs[0]), run_options(a));
+  const CcRunResult r = run_cc_case(build_case(a, specs[0]), run_options(a, a.has("out")));
   fmt::print("{}", format_cc_metrics(r));
   if (a.has("out")) {
     write_cc_result(r, a.required("out"));
@@ -117,7 +117,7 @@ int compare_traces(const Args& a, const std::vector<std::string>& specs) {
     double util = 0, tput = 0, q95 = 0, f95 = 0, loss = 0, skipped = 0;
     std::string label;
     for (const auto& file : files) {
-      const CcRunResult r = run_cc_case(build_case(a, spec, file), run_options(a));
+      const CcRunResult r = run_cc_case(build_case(a, spec, file), run_options(a, a.has("packets")));
       const CcFlowMetrics& f = r.metrics.flows.front();
       label = f.label;
       util += r.metrics.utilisation;
@@ -143,7 +143,7 @@ int compare(const Args& a) {
   fmt::print("| controller | case | util % | Jain | flow | tput kbps | qdelay p95 ms | frame p95 ms | loss % | ramp-up s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& spec : specs) {
-    const CcRunResult r = run_cc_case(build_case(a, spec), run_options(a));
+    const CcRunResult r = run_cc_case(build_case(a, spec), run_options(a, a.has("packets")));
     for (const CcFlowMetrics& f : r.metrics.flows) {
       fmt::print("| {} | {} | {:.1f} | {:.3f} | {} | {} | {} | {} | {:.2f} | {} |\n", f.label, r.case_name,
                  r.metrics.utilisation * 100, r.metrics.jain_fairness, f.flow, cell(f.throughput_bps, 1e-3, "{:.0f}"),
