@@ -411,3 +411,57 @@ TEST_CASE("trace cases and result files", "[cc][sim]") {
   CHECK_THAT(format_cc_metrics(r), Contains("| 0 | nada:rmax_bps=1500000 |"));
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// Feeds `cc` 100 ms feedbacks of 10 packets for `seconds`, received at
+// `rate_bps` with `queue_s` of extra one-way delay after the first second.
+void feed_steady(CongestionController& cc, double& t, std::uint64_t& seq, double seconds, double rate_bps,
+                 double queue_s) {
+  const double gap_s = 1200 * 8.0 / rate_bps;
+  for (double end = t + seconds; t < end;) {
+    TransportFeedback fb;
+    for (int k = 0; k < 10; ++k, ++seq) {
+      const SentPacket p{seq, 1200, t, -1};
+      cc.on_packet_sent(p);
+      fb.packets.push_back({p, false, t + 0.05 + queue_s});
+      t += gap_s;
+    }
+    fb.receive_s = t + 0.1;
+    cc.on_feedback(fb);
+    cc.on_rtt(0.1 + queue_s, fb.receive_s);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("NADA: accelerated ramp-up without queuing, price equilibrium with it", "[cc][nada]") {
+  auto cc = make_cc("nada", {300e3, 100e3, 10e6});
+  double t = 0;
+  std::uint64_t seq = 0;
+  feed_steady(*cc, t, seq, 2.0, 1e6, 0.0);
+  // RFC 8698 4.3: r_ref >= (1 + gamma) r_recv, gamma = min(0.5, 50 / (100 + 100 + 120)).
+  CHECK(cc->update().state.phase == std::string("accelerated_ramp_up"));
+  CHECK(cc->update().target_rate_bps >= 1e6 * (1 + 50.0 / 320) * 0.97);
+  // A standing 20 ms queue: x_curr = 20 ms, equilibrium r_ref = XREF RMAX / x = 10 * 1.5e6 / 20.
+  feed_steady(*cc, t, seq, 120.0, 1e6, 0.02);
+  CHECK(cc->update().state.phase == std::string("gradual"));
+  CHECK(cc->update().state.signal == Approx(20).margin(0.5));
+  CHECK(cc->update().target_rate_bps == Approx(750e3).epsilon(0.03));
+}
+
+TEST_CASE("BBR-style: bandwidth estimate tracks the bottleneck and cycles its gains", "[cc][bbr]") {
+  const CcRunResult r = run_cc_case(constant_link(2e6, 40, {media("bbr")}));
+  std::vector<double> bw;
+  std::map<std::string, int> phases;
+  for (const CcIntervalRecord& i : r.intervals) {
+    if (i.time_s < 10) continue;
+    bw.push_back(i.state.signal);
+    ++phases[i.state.phase];
+  }
+  std::sort(bw.begin(), bw.end());
+  CHECK(bw[bw.size() / 2] == Approx(2e6).epsilon(0.1));
+  CHECK(phases["probe_bw"] > 0);
+  CHECK(phases.count("startup") == 0);
+  CHECK(r.metrics.utilisation > 0.85);
+}
