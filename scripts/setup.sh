@@ -8,6 +8,8 @@ packages=(
   libfmt-dev nlohmann-json3-dev      # core (nlohmann/json: header-only, build time only)
   catch2 libbenchmark-dev            # tests and micro-benchmarks
   python3 python3-dev pybind11-dev python3-numpy python3-matplotlib python3-pytest  # Python module, report
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libvpx-dev libx265-dev  # codec component
+  ffmpeg                             # codec tests compare PSNR/SSIM with ffmpeg's filters
 )
 
 missing=()

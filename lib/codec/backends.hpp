@@ -1,0 +1,24 @@
+#pragma once
+// Private: the three encoder backends and helpers they share.
+#include <memory>
+
+#include "streamopt/codec.hpp"
+
+namespace streamopt::codec {
+
+std::unique_ptr<EncoderAdapter> make_avcodec_encoder(const EncoderConfig& config);
+std::unique_ptr<EncoderAdapter> make_vpx_encoder(const EncoderConfig& config);
+std::unique_ptr<EncoderAdapter> make_x265_encoder(const EncoderConfig& config);
+
+// Throws `Error` on sizes, rates or quality out of range.
+void check_config(const EncoderConfig& config);
+// Throws `Error` when a frame does not match the configured size.
+void check_frame(const EncoderConfig& config, const VideoFrame& frame);
+// Lowers libav*'s log level to errors and SVT-AV1's to errors (SVT_LOG=1,
+// unless the environment sets it), once per process: encoders print nothing
+// but errors.
+void quiet_libraries();
+// IDR / CRA / none from the NAL unit headers of an Annex B access unit (H.264, H.265).
+KeyframeKind nal_keyframe_kind(Codec codec, const std::uint8_t* data, std::size_t size);
+
+}  // namespace streamopt::codec
