@@ -258,7 +258,9 @@ class AvcodecEncoder final : public EncoderAdapter {
       }
       std::size_t stats_size = 0;
       const std::uint8_t* stats = av_packet_get_side_data(packet_.get(), AV_PKT_DATA_QUALITY_STATS, &stats_size);
-      if (stats && stats_size >= 4) {
+      // libaom-av1's wrapper fills the statistics with zeros: no QP from it.
+      const bool reports_qp = !(config_.codec == Codec::av1 && config_.av1_encoder == "libaom-av1");
+      if (reports_qp && stats && stats_size >= 4) {
         std::int32_t quality = 0;
         std::memcpy(&quality, stats, 4);
         p.qp = static_cast<double>(quality) / FF_QP2LAMBDA;

@@ -38,5 +38,7 @@ int run_evaluate(const std::vector<std::string>& argv);
 int run_traces(const std::vector<std::string>& argv);
 int run_list(const std::vector<std::string>& argv);
 int run_cc(const std::vector<std::string>& argv);
+// Built with the codec component only (STREAMOPT_HAVE_CODECS).
+int run_encode(const std::vector<std::string>& argv);
 
 }  // namespace streamopt::cli

@@ -21,6 +21,7 @@ commands:
   evaluate   compare controllers (and the offline oracle) over trace sets
   traces     validate | convert | stats | synth network traces
   cc         run | compare congestion controllers on the packet-level link simulator
+  encode     ladder | hull | live with real encoders (when built with the codec component)
   list       the controllers and predictors in the registry
   version    print the version
 
@@ -42,6 +43,11 @@ int main(int argc, char** argv) {
     if (command == "evaluate") return streamopt::cli::run_evaluate(args);
     if (command == "traces") return streamopt::cli::run_traces(args);
     if (command == "cc") return streamopt::cli::run_cc(args);
+#ifdef STREAMOPT_HAVE_CODECS
+    if (command == "encode") return streamopt::cli::run_encode(args);
+#else
+    if (command == "encode") throw streamopt::Error("this build has no codec component (STREAMOPT_WITH_CODECS=OFF)");
+#endif
     if (command == "list") return streamopt::cli::run_list(args);
     if (command == "version" || command == "--version") {
       fmt::print("streamopt {}\n", streamopt::kVersionString);
