@@ -78,5 +78,27 @@ expect 1 "cc case and trace" -- "$cli" cc run --cc gcc --case rfc8867-5.1 --trac
 contains "$work/err" "exactly one of --case or --trace" "cc case/trace message"
 expect 1 "cc bad queue" -- "$cli" cc run --cc gcc --case rfc8867-5.1 --queue-ms -3
 
+if "$cli" encode --help >/dev/null 2>&1; then  # built with the codec component
+  expect 0 "encode ladder" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 64x48@80,128x96@250 --segment-s 1 --out "$work/title" --quiet
+  contains "$work/out" "wrote 2 segments x 2 rungs" "ladder summary"
+  for f in ladder.json segments.csv sizes/video_size_1 quality/ssim_db_1 rung_1/seg_1.mp4; do
+    if [ -s "$work/title/$f" ]; then pass=$((pass + 1)); else echo "FAIL: title/$f missing"; fail=$((fail + 1)); fi
+  done
+  expect 0 "evaluate an encoded title" -- "$cli" evaluate --abr bba,robust_mpc --traces "$work/traces" --video "$work/title" --qoe quality --quiet
+  contains "$work/out" "| robust_mpc |" "evaluate on the encoded title"
+  expect 1 "ladder into a non-empty dir" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 128x96@250 --segment-s 1 --out "$work/title" --quiet
+  expect 1 "ladder from a missing file" -- "$cli" encode ladder --input "$work/none.mp4" --codec h264 --rungs 128x96@250 --out "$work/t2" --quiet
+  contains "$work/err" "no such file" "missing input message"
+  if [ ! -e "$work/t2" ]; then pass=$((pass + 1)); else echo "FAIL: partial output left"; fail=$((fail + 1)); fi
+  expect 1 "unsupported codec" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec mpeg2 --rungs 128x96@250 --out "$work/t3"
+  contains "$work/err" "unknown codec 'mpeg2'" "unknown codec message"
+  expect 1 "odd rung size" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 127x96@250 --out "$work/t3"
+  printf '0 600\n1 200\n' > "$work/schedule.txt"
+  expect 0 "encode live" -- "$cli" encode live --synthetic 160x96@25:50 --codec vp8 --backend libvpx --rate-schedule "$work/schedule.txt" --out "$work/live.csv"
+  contains "$work/out" "| 1.00 | 200 |" "live reaction row"
+  expect 0 "encode hull" -- "$cli" encode hull --synthetic 128x96@25:10 --codec h264 --preset veryfast --resolutions 64x48,128x96 --crfs 26,36 --targets 100,400
+  contains "$work/out" "rungs on the hull" "hull rungs"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

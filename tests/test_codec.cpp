@@ -270,3 +270,143 @@ TEST_CASE("video files: missing, corrupt, and the real title", "[codec]") {
   while (src->next(f)) ++frames;
   CHECK(frames == 100);  // one 4 s segment at 25 fps
 }
+
+#include "streamopt/ladder.hpp"
+#include "streamopt/manifest.hpp"
+
+TEST_CASE("ladder: aligned keyframes, readable segments, a manifest the simulator loads", "[codec][ladder]") {
+  const auto out = std::filesystem::temp_directory_path() / "streamopt_ladder_test";
+  std::filesystem::remove_all(out);
+  auto src = synthetic_video(160, 120, 25, 60, 2);  // 2.4 s: two whole 1 s segments
+  LadderOptions o;
+  o.segment_s = 1.0;
+  o.name = "synthetic";
+  const auto rungs = parse_rungs("96x72@100,160x120@300");
+  const LadderResult r = encode_ladder(*src, rungs, o, out);
+  CHECK(r.segment_count == 2);
+  REQUIRE(r.segments.size() == 4);
+  for (const EncodedSegment& s : r.segments) {
+    INFO("rung " << s.rung << " segment " << s.segment);
+    CHECK(s.frames == 25);
+    CHECK(s.keyframe == KeyframeKind::idr);
+    CHECK(s.actual_bps > 0.3 * s.target_bps);
+    CHECK(s.peak_1s_bps >= s.actual_bps * 0.99);
+    CHECK(s.mean_psnr_db > 20);
+    CHECK(s.worst_psnr_db <= s.mean_psnr_db + 1e-9);
+    CHECK(s.ssim > 0.5);
+    CHECK(s.mean_qp > 0);
+    // Every segment file decodes on its own to 25 frames of the rung's size.
+    auto seg = open_video_files({out / s.file});
+    CHECK(seg->width() == rungs[s.rung].width);
+    VideoFrame f;
+    int n = 0;
+    while (seg->next(f)) ++n;
+    CHECK(n == 25);
+  }
+  CHECK_FALSE(std::filesystem::exists(out / "rung_0/seg_2.mp4"));  // the partial segment is dropped
+  const Manifest m = Manifest::load(out);
+  CHECK(m.rung_count() == 2);
+  CHECK(m.segment_count() == 2);
+  CHECK(m.has_quality());
+  CHECK(m.segment_size_bytes(1, 1) == std::filesystem::file_size(out / "rung_1/seg_1.mp4"));
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("ladder failures leave no output behind", "[codec][ladder]") {
+  const auto parent = std::filesystem::temp_directory_path() / "streamopt_ladder_fail";
+  std::filesystem::remove_all(parent);
+  std::filesystem::create_directories(parent);
+  auto short_src = synthetic_video(64, 48, 25, 10, 1);
+  LadderOptions o;
+  o.segment_s = 1.0;
+  CHECK_THROWS_WITH(encode_ladder(*short_src, parse_rungs("64x48@100"), o, parent / "out"), Contains("less than one 1 s segment"));
+  CHECK_FALSE(std::filesystem::exists(parent / "out"));
+  CHECK(std::filesystem::is_empty(parent));  // no temporary directory either
+  std::filesystem::create_directories(parent / "busy");
+  std::ofstream(parent / "busy" / "keep.txt") << "mine";
+  auto src = synthetic_video(64, 48, 25, 30, 1);
+  CHECK_THROWS_WITH(encode_ladder(*src, parse_rungs("64x48@100"), o, parent / "busy"), Contains("not an empty directory"));
+  CHECK(std::filesystem::exists(parent / "busy" / "keep.txt"));
+  o.segment_s = 0.33;
+  CHECK_THROWS_WITH(encode_ladder(*src, parse_rungs("64x48@100"), o, parent / "out"), Contains("whole number of frames"));
+  CHECK_THROWS_WITH(parse_rungs("64x48@100,32x24@50"), Contains("must increase"));
+  CHECK_THROWS_WITH(parse_rungs("65x48@100"), Contains("even"));
+  CHECK_THROWS_WITH(parse_rungs("64x48"), Contains("WIDTHxHEIGHT@KBPS"));
+  std::filesystem::remove_all(parent);
+}
+
+TEST_CASE("BD-rate of a uniformly cheaper curve and its errors", "[codec][hull]") {
+  std::vector<std::pair<double, double>> ref, test;
+  for (double q : {30.0, 33.0, 36.0, 39.0, 42.0}) {
+    const double rate = 1e5 * std::pow(10.0, (q - 30) / 12);
+    ref.emplace_back(rate, q);
+    test.emplace_back(0.8 * rate, q);
+  }
+  CHECK(bd_rate_percent(ref, test) == Approx(-20.0).margin(1e-6));
+  CHECK(bd_rate_percent(test, ref) == Approx(25.0).margin(1e-6));
+  CHECK_THROWS_WITH(bd_rate_percent({ref.begin(), ref.begin() + 3}, test), Contains("at least 4"));
+  std::vector<std::pair<double, double>> far;
+  for (auto [r, q] : ref) far.emplace_back(r, q + 100);
+  CHECK_THROWS_WITH(bd_rate_percent(ref, far), Contains("do not overlap"));
+}
+
+TEST_CASE("convex hull across resolutions and rungs picked on it", "[codec][hull]") {
+  std::vector<RateQualityPoint> pts = {
+      {320, 180, 0, 200e3, 30, 0, false}, {320, 180, 0, 400e3, 33, 0, false}, {320, 180, 0, 800e3, 34, 0, false},
+      {640, 360, 0, 400e3, 31, 0, false}, {640, 360, 0, 800e3, 36, 0, false}, {640, 360, 0, 1600e3, 38, 0, false},
+  };
+  mark_convex_hull(pts);
+  CHECK(pts[0].on_hull);
+  CHECK(pts[1].on_hull);
+  CHECK_FALSE(pts[2].on_hull);  // the small size saturates
+  CHECK_FALSE(pts[3].on_hull);  // dominated at 400 kbit/s
+  CHECK(pts[4].on_hull);
+  CHECK(pts[5].on_hull);
+  const auto rungs = pick_hull_rungs(pts, {300e3, 900e3, 2000e3});
+  CHECK(rungs[0].width == 320);
+  CHECK(rungs[1].width == 640);
+  CHECK(rungs[2].width == 640);
+  CHECK(rungs[2].bitrate_bps == 2000e3);
+
+  auto src = synthetic_video(128, 96, 25, 12, 4);
+  std::vector<VideoFrame> frames;
+  VideoFrame f;
+  while (src->next(f)) frames.push_back(f);
+  LadderOptions o;
+  o.preset = "veryfast";
+  const auto grid = rate_quality_grid(frames, 25, {{64, 48}, {128, 96}}, {24, 36}, o);
+  REQUIRE(grid.size() == 4);
+  CHECK(grid[0].bitrate_bps > grid[1].bitrate_bps);  // higher CRF, fewer bits
+  CHECK(grid[0].psnr_db > grid[1].psnr_db);
+  CHECK(grid[2].psnr_db > grid[0].psnr_db);          // full size at the same CRF looks better
+  CHECK(std::any_of(grid.begin(), grid.end(), [](const auto& p) { return p.on_hull; }));
+}
+
+TEST_CASE("live encode follows a rate schedule; reaction metrics", "[codec][live]") {
+  auto src = synthetic_video(320, 180, 25, 125, 6);
+  EncoderConfig c;
+  c.codec = Codec::vp8;
+  c.backend = Backend::libvpx;
+  c.rate_mode = RateMode::cbr;
+  const auto frames = encode_live(*src, c, {{0.0, 800e3}, {2.0, 300e3}});
+  REQUIRE(frames.size() == 125);
+  CHECK(frames[49].target_bps == 800e3);
+  CHECK(frames[50].target_bps == 300e3);
+  CHECK(frames[0].keyframe == KeyframeKind::key);
+  const RateReaction r = measure_reaction(frames, 50, 25);
+  CHECK(r.frames_to_settle >= 25);  // a trailing 1 s window cannot settle sooner after a down-step
+  CHECK(r.frames_to_settle <= 75);
+  double last_second = 0;
+  for (std::size_t i = 100; i < 125; ++i) last_second += static_cast<double>(frames[i].bytes);
+  CHECK(last_second * 8 == Approx(300e3).epsilon(0.25));
+  CHECK(r.p99_frame_bytes > 0);
+  // Hand-made frames: 1000 bytes then 500 bytes per frame at 10 fps.
+  std::vector<LiveFrame> manual;
+  for (int i = 0; i < 40; ++i) manual.push_back({i, i < 20 ? 80e3 : 40e3, static_cast<std::uint64_t>(i < 20 ? 1000 : 500), KeyframeKind::none});
+  const RateReaction m = measure_reaction(manual, 20, 10, 0.05);
+  CHECK(m.frames_to_settle == 9);  // the trailing 1 s holds only new frames from frame 29 on
+  CHECK(m.overshoot == Approx(0.0));
+  CHECK(m.p99_frame_bytes == 500);
+  auto again = synthetic_video(64, 48, 25, 5, 1);
+  CHECK_THROWS_WITH(encode_live(*again, c, {{1.0, 800e3}, {0.5, 300e3}}), Contains("times must increase"));
+}

@@ -13,18 +13,13 @@
 #include <vector>
 
 #include "streamopt/codec.hpp"
+#include "streamopt/manifest.hpp"
 #include "streamopt/video_io.hpp"
 
 namespace streamopt {
 
-/// One rendition: resolution and target bitrate.
-struct Rung {
-  int width = 0;            ///< even
-  int height = 0;           ///< even
-  double bitrate_bps = 0;   ///< target
-};
-
-/// Parses `WxH@kbps,...` (e.g. `640x360@800,1280x720@2500`); throws `Error`
+/// Parses `WxH@kbps,...` (e.g. `640x360@800,1280x720@2500`) into the core's
+/// `Rung` (target bitrate and size); throws `Error`
 /// on bad syntax, odd sizes or bitrates not strictly increasing.
 std::vector<Rung> parse_rungs(std::string_view text);
 

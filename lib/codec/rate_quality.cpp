@@ -109,7 +109,7 @@ std::vector<Rung> pick_hull_rungs(const std::vector<RateQualityPoint>& points, c
     for (const RateQualityPoint* p : hull) {
       if (p->bitrate_bps <= target) best = p;
     }
-    rungs.push_back({best->width, best->height, target});
+    rungs.push_back({target, best->width, best->height, ""});
   }
   return rungs;
 }
