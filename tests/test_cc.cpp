@@ -299,7 +299,7 @@ TEST_CASE("GCC and NADA use a steady link without standing queues", "[cc][sim]")
   }
 }
 
-TEST_CASE("GCC backs off on a capacity drop; the queue drains", "[cc][sim]") {
+TEST_CASE("GCC backs off on a capacity drop and the queue drains", "[cc][sim]") {
   CcCase c = constant_link(2e6, 40, {media("gcc")});
   c.link.capacity = piecewise_capacity({0, 20}, {2e6, 0.5e6}, 40);
   const CcRunResult r = run_cc_case(c);

@@ -382,7 +382,7 @@ TEST_CASE("convex hull across resolutions and rungs picked on it", "[codec][hull
   CHECK(std::any_of(grid.begin(), grid.end(), [](const auto& p) { return p.on_hull; }));
 }
 
-TEST_CASE("live encode follows a rate schedule; reaction metrics", "[codec][live]") {
+TEST_CASE("live encode follows a rate schedule, with reaction metrics", "[codec][live]") {
   auto src = synthetic_video(320, 180, 25, 125, 6);
   EncoderConfig c;
   c.codec = Codec::vp8;

@@ -29,7 +29,7 @@ TEST_CASE("Predictors are invalid before the first sample and ignore empty repor
   }
 }
 
-TEST_CASE("Last sample predicts the latest rate; its conservative value is the window minimum", "[predict]") {
+TEST_CASE("Last sample predicts the latest rate, and its conservative value is the window minimum", "[predict]") {
   auto p = make_predictor("last");
   for (double v : {3.0, 1.0, 4.0, 2.0}) p->observe(sample(v));
   CHECK(p->predict().estimate_bps == Approx(2e6));

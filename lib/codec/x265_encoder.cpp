@@ -123,8 +123,11 @@ class X265Encoder final : public EncoderAdapter {
     if (config_.lookahead >= 0 && !live) p->lookaheadDepth = config_.lookahead;
     p->bRepeatHeaders = 0;
     p->bAnnexB = 1;
-    parse(p, "pools", std::to_string(config_.threads));
-    parse(p, "frame-threads", "1");
+    // x265_param_parse("pools") strdup()s a string x265_param_free never frees:
+    // point at a member instead.
+    pools_ = std::to_string(config_.threads);
+    p->numaPools = pools_.c_str();
+    p->frameNumThreads = 1;
     switch (config_.rate_mode) {
       case RateMode::cqp:
         p->rc.rateControlMode = X265_RC_CQP;
@@ -184,6 +187,7 @@ class X265Encoder final : public EncoderAdapter {
   std::unique_ptr<x265_param, ParamFree> param_;
   x265_encoder* encoder_ = nullptr;
   std::vector<std::uint8_t> headers_;
+  std::string pools_;
   std::int64_t last_input_pts_ = -1;
   bool reopen_pending_ = false;
   bool finished_ = false;
