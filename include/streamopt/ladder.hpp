@@ -42,6 +42,7 @@ struct LadderOptions {
   int threads = 1;                        ///< encoder threads
   std::int64_t max_frames = 0;            ///< stop after this many source frames (0: all)
   std::string name = "title";             ///< manifest name
+  bool measure_quality = true;            ///< decode every rung back and measure PSNR/SSIM (off: encode only)
   std::function<void(const EncodeProgress&)> progress;  ///< called about once per second of wall time
 };
 
@@ -76,7 +77,8 @@ struct LadderResult {
 /// exist or be empty; everything is written to a sibling temporary directory
 /// renamed into place, so a failure leaves nothing behind):
 /// `rung_R/seg_N.mp4` (WebM for VP8/VP9), `ladder.json`, `sizes/video_size_R`,
-/// `quality/ssim_db_R`, `quality/psnr_y_R` and `segments.csv`. Throws `Error`
+/// `quality/ssim_db_R`, `quality/psnr_y_R` (when measuring quality) and
+/// `segments.csv`. Throws `Error`
 /// if a segment does not start with a keyframe on every rung at the same pts,
 /// on encoder or I/O failures, or when the source is shorter than a segment.
 LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, const LadderOptions& options,
@@ -104,6 +106,10 @@ void mark_convex_hull(std::vector<RateQualityPoint>& points);
 /// Rungs on the hull for the given targets: for each target the hull point
 /// with the highest PSNR at or below it (resolution of that point, target rate).
 std::vector<Rung> pick_hull_rungs(const std::vector<RateQualityPoint>& points, const std::vector<double>& targets_bps);
+
+/// Per-rung (mean bitrate, mean PSNR-Y) of a ladder directory's
+/// `segments.csv`; throws `Error` when it is missing or has no PSNR.
+std::vector<std::pair<double, double>> ladder_rate_psnr(const std::filesystem::path& dir);
 
 /// Bjontegaard delta rate (%) of `test` against `reference`: cubic fits of
 /// log rate over PSNR, averaged over the overlapping PSNR range. Negative

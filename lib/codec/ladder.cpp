@@ -121,8 +121,10 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
     c.latency = LatencyMode::vod;
     s.encoder = make_encoder(c);
     s.down = std::make_unique<FrameScaler>(source.width(), source.height(), c.width, c.height);
-    s.up = std::make_unique<FrameScaler>(c.width, c.height, source.width(), source.height());
-    s.decoder = std::make_unique<VideoDecoder>(c.codec, s.encoder->extradata());
+    if (options.measure_quality) {
+      s.up = std::make_unique<FrameScaler>(c.width, c.height, source.width(), source.height());
+      s.decoder = std::make_unique<VideoDecoder>(c.codec, s.encoder->extradata());
+    }
     fs::create_directories(temp / fmt::format("rung_{}", r));
   }
 
@@ -186,7 +188,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   const auto take = [&](std::size_t r, std::vector<EncodedPacket> packets) {
     RungState& s = states[r];
     for (EncodedPacket& p : packets) {
-      measure(s, s.decoder->decode(p));
+      if (s.decoder) measure(s, s.decoder->decode(p));
       const auto seg = static_cast<std::size_t>(std::max<std::int64_t>(p.pts, 0) / frames_per_segment);
       if (p.keyframe != KeyframeKind::none && p.pts % frames_per_segment == 0 && seg > s.segment && !s.packets.empty()) {
         finish_segment(r);
@@ -208,7 +210,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
     frame.pts = read++;
     const bool segment_start = frame.pts % frames_per_segment == 0;
     const auto seg = static_cast<std::size_t>(frame.pts / frames_per_segment);
-    references.emplace(frame.pts, std::make_pair(frame, states.size()));
+    if (options.measure_quality) references.emplace(frame.pts, std::make_pair(frame, states.size()));
     for (std::size_t r = 0; r < states.size(); ++r) {
       RungState& s = states[r];
       const VideoFrame scaled = s.down->scale(frame);
@@ -238,7 +240,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   for (std::size_t r = 0; r < states.size(); ++r) {
     RungState& s = states[r];
     take(r, s.encoder->flush());
-    measure(s, s.decoder->flush());
+    if (s.decoder) measure(s, s.decoder->flush());
     if (s.segment < complete && !s.packets.empty()) finish_segment(r);
   }
 
@@ -252,7 +254,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   ladder["codec"] = label;
   ladder["rungs"] = nlohmann::json::array();
   fs::create_directories(temp / "sizes");
-  fs::create_directories(temp / "quality");
+  if (options.measure_quality) fs::create_directories(temp / "quality");
   std::string csv =
       "rung,segment,codec,target_bps,actual_bps,peak_1s_bps,size_bytes,file_bytes,frames,keyframe,mean_psnr_y_db,"
       "worst_psnr_y_db,ssim_y,mean_qp,wall_s,cpu_s,file\n";
@@ -262,13 +264,17 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
     std::string sizes, ssim, psnr;
     for (std::size_t k = 0; k < complete; ++k) {
       EncodedSegment& e = s.done[k];
-      const QualityStats& q = s.quality[k];
-      if (q.frames != static_cast<std::size_t>(frames_per_segment)) {
-        throw Error(fmt::format("encode ladder: rung {} segment {}: {} of {} frames decoded", r, k, q.frames, frames_per_segment));
+      if (options.measure_quality) {
+        const QualityStats& q = s.quality[k];
+        if (q.frames != static_cast<std::size_t>(frames_per_segment)) {
+          throw Error(fmt::format("encode ladder: rung {} segment {}: {} of {} frames decoded", r, k, q.frames, frames_per_segment));
+        }
+        e.mean_psnr_db = q.mean_psnr_db();
+        e.worst_psnr_db = q.worst_psnr_db;
+        e.ssim = q.mean_ssim();
+      } else {
+        e.mean_psnr_db = e.worst_psnr_db = e.ssim = std::nan("");
       }
-      e.mean_psnr_db = q.mean_psnr_db();
-      e.worst_psnr_db = q.worst_psnr_db;
-      e.ssim = q.mean_ssim();
       const auto file_bytes = fs::file_size(temp / e.file);
       sizes += fmt::format("{}\n", file_bytes);
       ssim += ssim_db(e.ssim) + "\n";
@@ -279,14 +285,17 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
       result.segments.push_back(e);
     }
     std::ofstream(temp / fmt::format("sizes/video_size_{}", r)) << sizes;
-    std::ofstream(temp / fmt::format("quality/ssim_db_{}", r)) << ssim;
-    std::ofstream(temp / fmt::format("quality/psnr_y_{}", r)) << psnr;
-    ladder["rungs"].push_back({{"index", r},
-                               {"bitrate_kbps", s.rung.bitrate_bps / 1e3},
-                               {"width", s.rung.width},
-                               {"height", s.rung.height},
-                               {"sizes_file", fmt::format("sizes/video_size_{}", r)},
-                               {"quality_file", fmt::format("quality/ssim_db_{}", r)}});
+    nlohmann::json entry = {{"index", r},
+                            {"bitrate_kbps", s.rung.bitrate_bps / 1e3},
+                            {"width", s.rung.width},
+                            {"height", s.rung.height},
+                            {"sizes_file", fmt::format("sizes/video_size_{}", r)}};
+    if (options.measure_quality) {
+      std::ofstream(temp / fmt::format("quality/ssim_db_{}", r)) << ssim;
+      std::ofstream(temp / fmt::format("quality/psnr_y_{}", r)) << psnr;
+      entry["quality_file"] = fmt::format("quality/ssim_db_{}", r);
+    }
+    ladder["rungs"].push_back(entry);
     // Drop any trailing partial segment's file.
     for (std::size_t k = complete; k < s.done.size(); ++k) fs::remove(temp / s.done[k].file);
   }
@@ -299,6 +308,40 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   fs::rename(temp, out_dir);
   cleanup.keep = true;
   return result;
+}
+
+}  // namespace streamopt
+
+namespace streamopt {
+
+std::vector<std::pair<double, double>> ladder_rate_psnr(const std::filesystem::path& dir) {
+  const auto path = dir / "segments.csv";
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open (not a ladder directory?)", path.string()));
+  std::string line;
+  std::getline(in, line);  // header
+  std::map<std::size_t, std::pair<double, double>> sums;
+  std::map<std::size_t, int> counts;
+  for (int number = 2; std::getline(in, line); ++number) {
+    std::vector<std::string> fields;
+    std::stringstream row(line);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(field);
+    if (fields.size() < 11) throw Error(fmt::format("{}:{}: expected 17 columns", path.string(), number));
+    try {
+      const auto rung = static_cast<std::size_t>(std::stoul(fields[0]));
+      const double psnr = std::stod(fields[10]);
+      if (!std::isfinite(psnr)) throw std::invalid_argument("nan");
+      sums[rung].first += std::stod(fields[4]);
+      sums[rung].second += psnr;
+      ++counts[rung];
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{}:{}: rung, actual_bps or mean_psnr_y_db is not a number (encoded without quality?)", path.string(), number));
+    }
+  }
+  std::vector<std::pair<double, double>> out;
+  for (const auto& [rung, sum] : sums) out.emplace_back(sum.first / counts[rung], sum.second / counts[rung]);
+  if (out.empty()) throw Error(fmt::format("{}: no segments", path.string()));
+  return out;
 }
 
 }  // namespace streamopt

@@ -23,6 +23,9 @@ constexpr const char* kHelp = R"(usage: streamopt encode SUBCOMMAND ...
       [--targets kbps,...] [--out FILE.csv]
       rate-quality points over resolutions x CRFs, their upper convex hull, and rungs
       picked on it for the targets
+  bd-rate REFERENCE_DIR TEST_DIR
+      BD-rate (%) of one encoded ladder against another (per-rung bitrate and PSNR-Y
+      from their segments.csv); negative: TEST needs fewer bits for the same PSNR
   live --input FILE [FILE...] --codec C --rate-schedule FILE [--size WxH] [--rate-mode cbr|abr]
       [--out FILE.csv]
       live encode following a schedule of `time_s kbps` lines; prints the reaction to
@@ -38,6 +41,7 @@ common options:
   --threads N              encoder threads (default 1)
   --max-frames N           stop after N source frames
   --name NAME              manifest name (ladder)
+  --no-quality             ladder: do not decode back or measure PSNR/SSIM (encode speed runs)
   --quiet                  no progress on stderr
 )";
 
@@ -71,6 +75,7 @@ LadderOptions ladder_options(const Args& a) {
   o.max_frames = a.get_int("max-frames", 0);
   o.segment_s = a.get_double("segment-s", 4.0);
   o.name = a.get("name", "title");
+  o.measure_quality = !a.has("no-quality");
   if (!a.has("quiet")) {
     o.progress = [](const EncodeProgress& p) {
       if (p.total_frames > 0) {
@@ -242,9 +247,15 @@ int run_encode(const std::vector<std::string>& argv) {
     return argv.empty() ? 2 : 0;
   }
   const std::string sub = argv[0];
-  const Args a(std::vector<std::string>(argv.begin() + 1, argv.end()), kValued, {"help", "quiet"});
+  const Args a(std::vector<std::string>(argv.begin() + 1, argv.end()), kValued, {"help", "quiet", "no-quality"});
   if (a.has("help")) {
     fmt::print("{}", kHelp);
+    return 0;
+  }
+  if (sub == "bd-rate") {
+    if (a.positional().size() != 2) throw Error("encode bd-rate takes REFERENCE_DIR TEST_DIR");
+    const double bd = bd_rate_percent(ladder_rate_psnr(a.positional()[0]), ladder_rate_psnr(a.positional()[1]));
+    fmt::print("BD-rate of {} against {}: {:+.2f} %\n", a.positional()[1], a.positional()[0], bd);
     return 0;
   }
   if (!a.has("input") && !a.positional().empty()) throw Error(fmt::format("encode {}: unexpected argument '{}'", sub, a.positional()[0]));
