@@ -12,6 +12,9 @@
 #include <memory>
 
 #include "streamopt/streamopt.hpp"
+#ifdef STREAMOPT_HAVE_CODECS
+#include "streamopt/ladder.hpp"
+#endif
 
 namespace py = pybind11;
 using namespace streamopt;
@@ -179,6 +182,19 @@ py::dict cc_result_dict(const CcRunResult& r) {
   }
   return d;
 }
+
+#ifdef STREAMOPT_HAVE_CODECS
+// The video source of a codec call: files, or a synthetic (w, h, fps, frames) pattern.
+std::unique_ptr<VideoSource> python_source(const std::vector<std::filesystem::path>& inputs,
+                                           const std::optional<std::tuple<int, int, int, int>>& synthetic) {
+  if (inputs.empty() == !synthetic) throw Error("give either inputs or synthetic=(width, height, fps, frames)");
+  if (synthetic) {
+    const auto [w, h, fps, frames] = *synthetic;
+    return synthetic_video(w, h, fps, frames);
+  }
+  return open_video_files(inputs);
+}
+#endif
 
 // Runs a case with the GIL released and optionally writes the result files.
 py::dict run_cc(const CcCase& c, bool keep_packets, double interval_s, const std::optional<std::filesystem::path>& out) {
@@ -484,6 +500,84 @@ PYBIND11_MODULE(_streamopt, m) {
   }, py::arg("trace"), py::arg("cc"), py::arg("duration_s") = 0.0, py::arg("keep_packets") = false,
         py::arg("interval_s") = 0.1, py::arg("out") = py::none(),
         "One media flow under `cc` over a capacity trace (50 ms one-way delay, 300 ms queue).");
+
+#ifdef STREAMOPT_HAVE_CODECS
+  m.attr("HAVE_CODECS") = true;
+  m.def("encode_ladder", [](const std::vector<std::filesystem::path>& inputs, const std::string& rungs,
+                            const std::filesystem::path& out, const std::string& codec, const std::string& backend,
+                            double segment_s, const std::string& preset, int threads, std::int64_t max_frames,
+                            bool measure_quality, const std::string& av1_encoder, const std::string& name,
+                            const std::optional<std::tuple<int, int, int, int>>& synthetic) {
+    LadderOptions o;
+    o.codec = parse_codec(codec);
+    o.backend = parse_backend(backend);
+    o.segment_s = segment_s;
+    o.preset = preset;
+    o.threads = threads;
+    o.max_frames = max_frames;
+    o.measure_quality = measure_quality;
+    o.av1_encoder = av1_encoder;
+    o.name = name;
+    const auto ladder = parse_rungs(rungs);
+    LadderResult r;
+    {
+      py::gil_scoped_release release;
+      auto source = python_source(inputs, synthetic);
+      r = encode_ladder(*source, ladder, o, out);
+    }
+    py::list segments;
+    for (const EncodedSegment& e : r.segments) {
+      py::dict d;
+      d["rung"] = e.rung; d["segment"] = e.segment; d["codec"] = e.codec; d["target_bps"] = e.target_bps;
+      d["actual_bps"] = e.actual_bps; d["peak_1s_bps"] = e.peak_1s_bps; d["size_bytes"] = e.size_bytes;
+      d["frames"] = e.frames; d["keyframe"] = keyframe_name(e.keyframe); d["mean_psnr_db"] = e.mean_psnr_db;
+      d["worst_psnr_db"] = e.worst_psnr_db; d["ssim"] = e.ssim; d["mean_qp"] = e.mean_qp; d["wall_s"] = e.wall_s;
+      d["cpu_s"] = e.cpu_s; d["file"] = e.file;
+      segments.append(d);
+    }
+    return segments;
+  }, py::arg("inputs"), py::arg("rungs"), py::arg("out"), py::arg("codec") = "h264", py::arg("backend") = "libavcodec",
+        py::arg("segment_s") = 4.0, py::arg("preset") = "", py::arg("threads") = 1, py::arg("max_frames") = 0,
+        py::arg("measure_quality") = true, py::arg("av1_encoder") = "libsvtav1", py::arg("name") = "title",
+        py::arg("synthetic") = py::none(),
+        "Encodes a ladder ('640x360@800,1280x720@2500') into a manifest directory; returns one dict per segment.");
+  m.def("encode_live", [](const std::vector<std::filesystem::path>& inputs, const std::string& codec,
+                          const std::vector<std::pair<double, double>>& schedule, const std::string& backend, int width,
+                          int height, const std::string& rate_mode, std::int64_t max_frames,
+                          const std::optional<std::tuple<int, int, int, int>>& synthetic) {
+    EncoderConfig c;
+    c.codec = parse_codec(codec);
+    c.backend = parse_backend(backend);
+    c.width = width;
+    c.height = height;
+    c.rate_mode = parse_rate_mode(rate_mode);
+    c.keyint_frames = 100000;
+    std::vector<LiveFrame> frames;
+    int fps = 0;
+    {
+      py::gil_scoped_release release;
+      auto source = python_source(inputs, synthetic);
+      fps = source->fps();
+      frames = encode_live(*source, c, schedule, max_frames);
+    }
+    std::vector<double> pts, target, bytes;
+    for (const LiveFrame& f : frames) {
+      pts.push_back(static_cast<double>(f.pts));
+      target.push_back(f.target_bps);
+      bytes.push_back(static_cast<double>(f.bytes));
+    }
+    py::dict d;
+    d["fps"] = fps; d["pts"] = to_array(pts); d["target_bps"] = to_array(target); d["bytes"] = to_array(bytes);
+    return d;
+  }, py::arg("inputs"), py::arg("codec"), py::arg("schedule"), py::arg("backend") = "libavcodec", py::arg("width") = 0,
+        py::arg("height") = 0, py::arg("rate_mode") = "cbr", py::arg("max_frames") = 0, py::arg("synthetic") = py::none(),
+        "Live encode following (time_s, target_bps) steps; per-frame pts, target and bytes as numpy arrays.");
+  m.def("bd_rate", &bd_rate_percent, py::arg("reference"), py::arg("test"),
+        "Bjontegaard delta rate (%) of test against reference, each a list of (rate, PSNR) points.");
+  m.def("ladder_rate_psnr", &ladder_rate_psnr, py::arg("dir"), "Per-rung (mean bitrate, mean PSNR-Y) of an encoded ladder.");
+#else
+  m.attr("HAVE_CODECS") = false;
+#endif
 
   m.def("_simulate", [](const NetworkTrace& trace, const Manifest& manifest, const py::object& abr,
                         const std::string& mode, const std::string& qoe, const py::dict& settings) {

@@ -9,6 +9,9 @@ it runs inside the C++ simulator and evaluation like the built-in ones.
 The live path: congestion controllers by name (``make_cc("gcc",
 profile="draft02")``) and the packet-level link simulator with the RFC 8867
 cases (``run_cc_case("rfc8867-5.1", "nada")``).
+
+With the codec component (``HAVE_CODECS``): ``encode_ladder``, ``encode_live``,
+``bd_rate`` and ``ladder_rate_psnr`` run real encoders.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from . import _streamopt
 from ._streamopt import (  # noqa: F401  (re-exported API)
+    HAVE_CODECS,
     NO_RUNG,
     CongestionController,
     Controller,
@@ -45,7 +49,7 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
 
 __all__ = [
     "AbrController", "CongestionController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
-    "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "cc_case_names", "cc_names", "evaluate", "list_trace_files",
+    "HAVE_CODECS", "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "cc_case_names", "cc_names", "evaluate", "list_trace_files",
     "load_trace", "make_abr", "make_cc", "make_predictor", "predictor_names", "run_cc_case", "run_cc_trace",
     "simulate",
 ]
@@ -178,3 +182,8 @@ def evaluate(traces: Any, manifest: Manifest, abrs: Iterable[Any], mode: str = "
     rows, sessions, markdown, result = _streamopt._evaluate(
         _trace_sets(traces), manifest, specs, factories, mode, qoe, threads, settings, logs)
     return EvaluationTable(rows, sessions, markdown, result)
+
+if HAVE_CODECS:
+    from ._streamopt import bd_rate, encode_ladder, encode_live, ladder_rate_psnr  # noqa: F401
+
+    __all__ += ["bd_rate", "encode_ladder", "encode_live", "ladder_rate_psnr"]
