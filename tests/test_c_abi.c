@@ -268,6 +268,60 @@ static void test_cc(void) {
   sopt_trace_destroy(t);
 }
 
+static void test_encoder(void) {
+  sopt_encoder_config c;
+  memset(&c, 0, sizeof c);
+  c.codec = "vp8";
+  c.backend = "libvpx";
+  c.width = 160;
+  c.height = 96;
+  c.fps = 25;
+  c.target_bps = 300e3;
+  c.live = 1;
+  sopt_encoder* e = NULL;
+  const sopt_status created = sopt_encoder_create(&c, &e);
+  if (created != SOPT_OK && strstr(sopt_last_error(), "without the codec component")) {
+    printf("c_abi: built without the codec component, encoder checks skipped\n");
+    return;
+  }
+  CHECK(created == SOPT_OK);
+  static uint8_t y[160 * 96], u[80 * 48], v[80 * 48];
+  size_t total = 0;
+  int keyframes = 0;
+  for (int i = 0; i < 50; ++i) {
+    for (size_t k = 0; k < sizeof y; ++k) y[k] = (uint8_t)((k + (size_t)i * 3) % 200);
+    memset(u, 128, sizeof u);
+    memset(v, 128, sizeof v);
+    const uint8_t* data = NULL;
+    size_t size = 0, packets = 0;
+    int key = 0;
+    if (i == 25) {
+      int native = -1;
+      int64_t from = -1;
+      CHECK(sopt_encoder_set_rates(e, 100e3, 0, 0, &native, &from) == SOPT_OK);
+      CHECK(native == 1 && from == 25);
+    }
+    CHECK(sopt_encoder_encode(e, y, u, v, i, i == 0, &data, &size, &packets, &key) == SOPT_OK);
+    CHECK(packets == 1 && size > 0 && data != NULL);
+    total += size;
+    keyframes += key;
+  }
+  CHECK(keyframes >= 1);
+  CHECK(total > 1000);
+  CHECK_FAILS(sopt_encoder_encode(e, NULL, u, v, 50, 0, NULL, NULL, NULL, NULL), SOPT_ERR_NULL_ARGUMENT, "y");
+  CHECK(sopt_encoder_flush(e, NULL, NULL, NULL, NULL) == SOPT_OK);
+  sopt_encoder_destroy(e);
+  sopt_encoder_destroy(NULL);
+  c.width = 161;
+  CHECK_FAILS(sopt_encoder_create(&c, &e), SOPT_ERR_INVALID, "not an even size");
+  c.width = 160;
+  c.codec = "mpeg2";
+  CHECK_FAILS(sopt_encoder_create(&c, &e), SOPT_ERR_INVALID, "unknown codec");
+  const char* inputs[] = {"/nonexistent/in.mp4"};
+  CHECK_FAILS(sopt_encode_ladder(inputs, 1, "h264", "128x96@200", 4.0, "/tmp/streamopt_c_ladder", NULL), SOPT_ERR_INVALID,
+              "no such file");
+}
+
 int main(void) {
   test_library();
   test_manifest();
@@ -276,6 +330,7 @@ int main(void) {
   test_predictor();
   test_simulation();
   test_cc();
+  test_encoder();
   printf("c_abi: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

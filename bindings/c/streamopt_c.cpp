@@ -5,12 +5,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <vector>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "streamopt/streamopt.hpp"
+#ifdef STREAMOPT_HAVE_CODECS
+#include "streamopt/ladder.hpp"
+#endif
 
 struct sopt_manifest {
   streamopt::Manifest manifest;
@@ -27,6 +33,12 @@ struct sopt_predictor {
 };
 struct sopt_cc {
   std::unique_ptr<streamopt::CongestionController> controller;
+};
+struct sopt_encoder {
+#ifdef STREAMOPT_HAVE_CODECS
+  std::unique_ptr<streamopt::EncoderAdapter> encoder;
+  std::vector<std::uint8_t> output;  // the last call's packets
+#endif
 };
 struct sopt_sim {
   sopt_sim(const streamopt::NetworkTrace& t, const streamopt::Manifest& m, const char* qoe_spec,
@@ -471,3 +483,128 @@ sopt_status sopt_cc_run_trace(const sopt_trace* trace, const char* cc_spec, doub
     fill_cc_outputs(streamopt::run_cc_case(c), metrics, flows, capacity, flow_count);
   });
 }
+
+#ifdef STREAMOPT_HAVE_CODECS
+namespace {
+
+void hand_out(sopt_encoder& e, const std::vector<streamopt::EncodedPacket>& packets, const uint8_t** data, size_t* size,
+              size_t* packet_count, int* keyframe) {
+  e.output.clear();
+  int key = 0;
+  for (const auto& p : packets) {
+    e.output.insert(e.output.end(), p.data.begin(), p.data.end());
+    if (p.keyframe != streamopt::KeyframeKind::none) key = 1;
+  }
+  if (data) *data = e.output.data();
+  if (size) *size = e.output.size();
+  if (packet_count) *packet_count = packets.size();
+  if (keyframe) *keyframe = key;
+}
+
+}  // namespace
+
+sopt_status sopt_encoder_create(const sopt_encoder_config* config, sopt_encoder** out) {
+  return guard(__func__, [&] {
+    need(out, "out") = nullptr;
+    const sopt_encoder_config& c = need(config, "config");
+    streamopt::EncoderConfig e;
+    e.codec = streamopt::parse_codec(c.codec ? c.codec : "h264");
+    e.backend = streamopt::parse_backend(c.backend ? c.backend : "libavcodec");
+    e.width = c.width;
+    e.height = c.height;
+    e.fps = c.fps;
+    e.rate_mode = streamopt::parse_rate_mode(c.rate_mode ? c.rate_mode : "cbr");
+    e.target_bps = c.target_bps;
+    e.max_bps = c.max_bps;
+    e.buffer_ms = c.buffer_ms > 0 ? c.buffer_ms : 1000;
+    e.quality = c.quality;
+    e.preset = c.preset ? c.preset : "";
+    e.keyint_frames = c.keyint_frames > 0 ? c.keyint_frames : 10 * std::max(c.fps, 1);
+    e.latency = c.live ? streamopt::LatencyMode::live : streamopt::LatencyMode::vod;
+    e.threads = c.threads > 0 ? c.threads : 1;
+    auto encoder = streamopt::make_encoder(e);
+    *out = new sopt_encoder{std::move(encoder), {}};
+  });
+}
+
+sopt_status sopt_encoder_encode(sopt_encoder* encoder, const uint8_t* y, const uint8_t* u, const uint8_t* v, int64_t pts,
+                                int force_keyframe, const uint8_t** data, size_t* size, size_t* packet_count,
+                                int* keyframe) {
+  return guard(__func__, [&] {
+    sopt_encoder& e = need(encoder, "encoder");
+    need(y, "y");
+    need(u, "u");
+    need(v, "v");
+    const auto& c = e.encoder->config();
+    streamopt::VideoFrame f = streamopt::VideoFrame::blank(c.width, c.height, pts);
+    std::memcpy(f.y.data(), y, f.y.size());
+    std::memcpy(f.u.data(), u, f.u.size());
+    std::memcpy(f.v.data(), v, f.v.size());
+    hand_out(e, e.encoder->encode(f, force_keyframe != 0), data, size, packet_count, keyframe);
+  });
+}
+
+sopt_status sopt_encoder_flush(sopt_encoder* encoder, const uint8_t** data, size_t* size, size_t* packet_count,
+                               int* keyframe) {
+  return guard(__func__, [&] {
+    sopt_encoder& e = need(encoder, "encoder");
+    hand_out(e, e.encoder->flush(), data, size, packet_count, keyframe);
+  });
+}
+
+sopt_status sopt_encoder_set_rates(sopt_encoder* encoder, double target_bps, double max_bps, double buffer_ms, int* native,
+                                   int64_t* effective_pts) {
+  return guard(__func__, [&] {
+    sopt_encoder& e = need(encoder, "encoder");
+    if (!std::isfinite(target_bps) || !std::isfinite(max_bps) || !std::isfinite(buffer_ms)) {
+      throw streamopt::Error("rates must be finite");
+    }
+    const auto r = e.encoder->set_rates({target_bps, max_bps, buffer_ms});
+    if (r.mode == streamopt::RateChangeMode::unsupported) {
+      throw streamopt::Error("this rate mode has no target to change (crf / cqp)");
+    }
+    if (native) *native = r.mode == streamopt::RateChangeMode::native ? 1 : 0;
+    if (effective_pts) *effective_pts = r.effective_pts;
+  });
+}
+
+sopt_status sopt_encode_ladder(const char* const* inputs, size_t input_count, const char* codec, const char* rungs,
+                               double segment_s, const char* out_dir, size_t* segment_count) {
+  return guard(__func__, [&] {
+    if (input_count == 0) throw streamopt::Error("no input files");
+    need(inputs, "inputs");
+    std::vector<std::filesystem::path> files;
+    for (size_t i = 0; i < input_count; ++i) files.emplace_back(text(inputs[i], "inputs[i]"));
+    streamopt::LadderOptions o;
+    o.codec = streamopt::parse_codec(text(codec, "codec"));
+    if (!(segment_s > 0)) throw streamopt::Error("segment_s must be > 0");
+    o.segment_s = segment_s;
+    const auto ladder = streamopt::parse_rungs(text(rungs, "rungs"));
+    auto source = streamopt::open_video_files(files);
+    const auto r = streamopt::encode_ladder(*source, ladder, o, text(out_dir, "out_dir"));
+    if (segment_count) *segment_count = r.segment_count;
+  });
+}
+#else
+sopt_status sopt_encoder_create(const sopt_encoder_config*, sopt_encoder** out) {
+  return guard(__func__, [&] {
+    if (out) *out = nullptr;
+    throw streamopt::Error("this libstreamopt was built without the codec component");
+  });
+}
+sopt_status sopt_encoder_encode(sopt_encoder*, const uint8_t*, const uint8_t*, const uint8_t*, int64_t, int, const uint8_t**,
+                                size_t*, size_t*, int*) {
+  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+}
+sopt_status sopt_encoder_flush(sopt_encoder*, const uint8_t**, size_t*, size_t*, int*) {
+  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+}
+sopt_status sopt_encoder_set_rates(sopt_encoder*, double, double, double, int*, int64_t*) {
+  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+}
+sopt_status sopt_encode_ladder(const char* const*, size_t, const char*, const char*, double, const char*, size_t*) {
+  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+}
+#endif
+
+void sopt_encoder_destroy(sopt_encoder* encoder) { delete encoder; }

@@ -295,6 +295,56 @@ SOPT_API sopt_status sopt_cc_run_trace(const sopt_trace* trace, const char* cc_s
                                        sopt_cc_metrics* metrics, sopt_cc_flow_metrics* flows, size_t capacity,
                                        size_t* flow_count);
 
+/* ---- Encoders (codec component; without it these return SOPT_ERR_INVALID) ---- */
+
+/** A video encoder (libavcodec, native libvpx or native x265 backend). */
+typedef struct sopt_encoder sopt_encoder;
+
+/** Encoder settings; NULL strings take the defaults shown. */
+typedef struct sopt_encoder_config {
+  const char* codec;      /**< "h264" (default), "h265", "vp8", "vp9", "av1" */
+  const char* backend;    /**< "libavcodec" (default), "libvpx", "x265" */
+  int width;              /**< even, > 0 */
+  int height;             /**< even, > 0 */
+  int fps;                /**< frames per second (pts unit) */
+  const char* rate_mode;  /**< "cbr" (default), "abr", "crf", "cqp" */
+  double target_bps;      /**< abr / cbr target */
+  double max_bps;         /**< VBV max (0: target) */
+  double buffer_ms;       /**< VBV buffer (0: 1000) */
+  int quality;            /**< CRF / QP for crf / cqp */
+  const char* preset;     /**< encoder preset (NULL: the backend's default) */
+  int keyint_frames;      /**< keyframe interval (0: 10 s) */
+  int live;               /**< non-zero: live latency mode (no look-ahead, no B-frames) */
+  int threads;            /**< encoder threads (0: 1) */
+} sopt_encoder_config;
+
+/** Opens an encoder. */
+SOPT_API sopt_status sopt_encoder_create(const sopt_encoder_config* config, sopt_encoder** out);
+/** Encodes one I420 frame (planes packed: y width x height, u and v width/2 x height/2).
+ *  The packets it produced are concatenated in *data (owned by the encoder, valid until
+ *  its next call), *size bytes in *packet_count packets; *keyframe is non-zero if one of
+ *  them is a keyframe. Output pointers may be NULL. */
+SOPT_API sopt_status sopt_encoder_encode(sopt_encoder* encoder, const uint8_t* y, const uint8_t* u, const uint8_t* v,
+                                         int64_t pts, int force_keyframe, const uint8_t** data, size_t* size,
+                                         size_t* packet_count, int* keyframe);
+/** Drains the encoder; outputs as sopt_encoder_encode. */
+SOPT_API sopt_status sopt_encoder_flush(sopt_encoder* encoder, const uint8_t** data, size_t* size,
+                                        size_t* packet_count, int* keyframe);
+/** New rates from the next frame on. *native (may be NULL) is 1 when the running encoder took
+ *  them, 0 when it is re-opened at the next frame (a keyframe); *effective_pts (may be NULL)
+ *  is the first frame they govern. */
+SOPT_API sopt_status sopt_encoder_set_rates(sopt_encoder* encoder, double target_bps, double max_bps, double buffer_ms,
+                                            int* native, int64_t* effective_pts);
+/** Frees an encoder (NULL is fine). */
+SOPT_API void sopt_encoder_destroy(sopt_encoder* encoder);
+
+/** Encodes a ladder ("640x360@800,1280x720@2500") from input files read as one stream into
+ *  out_dir (a manifest directory; see docs/codec.md); *segment_count (may be NULL) gets the
+ *  number of segments per rung. */
+SOPT_API sopt_status sopt_encode_ladder(const char* const* inputs, size_t input_count, const char* codec,
+                                        const char* rungs, double segment_s, const char* out_dir,
+                                        size_t* segment_count);
+
 #ifdef __cplusplus
 }
 #endif
