@@ -96,6 +96,8 @@ if "$cli" encode --help >/dev/null 2>&1; then  # built with the codec component
   printf '0 600\n1 200\n' > "$work/schedule.txt"
   expect 0 "encode live" -- "$cli" encode live --synthetic 160x96@25:50 --codec vp8 --backend libvpx --rate-schedule "$work/schedule.txt" --out "$work/live.csv"
   contains "$work/out" "| 1.00 | 200 |" "live reaction row"
+  expect 0 "cc run with a real encoder" -- "$cli" cc run --cc nada --case rfc8867-5.1 --time-scale 0.1 --encoder vp8:libvpx --encoder-size 160x96
+  contains "$work/out" "[vp8/libvpx 160x96]" "encoder label in the cc table"
   expect 0 "encode hull" -- "$cli" encode hull --synthetic 128x96@25:10 --codec h264 --preset veryfast --resolutions 64x48,128x96 --crfs 26,36 --targets 100,400
   contains "$work/out" "rungs on the hull" "hull rungs"
 fi

@@ -410,3 +410,36 @@ TEST_CASE("live encode follows a rate schedule, with reaction metrics", "[codec]
   auto again = synthetic_video(64, 48, 25, 5, 1);
   CHECK_THROWS_WITH(encode_live(*again, c, {{1.0, 800e3}, {0.5, 300e3}}), Contains("times must increase"));
 }
+
+#include "streamopt/cc_sim.hpp"
+
+TEST_CASE("link simulator with a real encoder's frame sizes", "[codec][cc]") {
+  int opened = 0;
+  // Media rate of a flow whose controller may use at most `rate_bps`.
+  const auto run = [&](double rate_bps) {
+    CcCase c = make_cc_case("rfc8867-5.1", "gcc", 0.1);  // 10 s
+    c.flows[0].limits = {rate_bps, rate_bps / 2, rate_bps};
+    c.flows[0].frame_source = [&](const FlowConfig& flow, std::uint32_t id) {
+      EncoderConfig e;
+      e.codec = Codec::vp8;
+      e.backend = Backend::libvpx;
+      e.width = 320;
+      e.height = 180;
+      e.fps = static_cast<int>(flow.fps);
+      e.target_bps = flow.limits.start_rate_bps;
+      return make_encoder_frame_source(e, [&, id] {
+        ++opened;
+        return synthetic_video(320, 180, 30, 100, id + 1);  // 100 frames: re-opened every 3.3 s
+      });
+    };
+    const CcRunResult r = run_cc_case(c);
+    CHECK_THAT(r.metrics.flows.at(0).label, Contains("[vp8/libvpx 320x180]"));
+    CHECK(r.metrics.flows.at(0).throughput_bps > 0);
+    return r.metrics.flows.at(0).media_rate_mean_bps;
+  };
+  const double high = run(100e3), low = run(50e3);
+  CHECK(opened >= 6);
+  // The encoder follows the controller's target.
+  CHECK(high == Approx(100e3).epsilon(0.35));
+  CHECK(low == Approx(50e3).epsilon(0.35));
+}

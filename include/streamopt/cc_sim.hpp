@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,23 @@
 namespace streamopt {
 
 class Registry;
+
+/// Produces the size of each media frame. Without one a media flow uses the
+/// built-in model (frames follow the target, keyframe spikes, jitter); the
+/// codec component supplies one driven by a real encoder
+/// (`make_encoder_frame_source` in ladder.hpp).
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  /// Bytes of frame `index` (0, 1, ...) encoded for `target_bps`.
+  virtual std::uint64_t next_frame_bytes(std::int64_t index, double target_bps) = 0;
+  /// Short description for labels, e.g. "h264/libavcodec 640x360".
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+struct FlowConfig;
+/// Makes the frame source of flow `flow_id`.
+using FrameSourceFactory = std::function<std::unique_ptr<FrameSource>(const FlowConfig& flow, std::uint32_t flow_id)>;
 
 /// The shared bottleneck.
 struct BottleneckConfig {
@@ -49,6 +68,7 @@ struct FlowConfig {
   double frame_jitter = 0.1;         ///< relative spread of frame sizes (seeded)
   double feedback_interval_s = 0.05; ///< receiver feedback period (media)
   double max_pacer_queue_s = 0.3;    ///< the encoder skips a frame while the pacer holds more than this at the pacing rate (media)
+  FrameSourceFactory frame_source;   ///< media: real frame sizes (empty: the built-in model)
 };
 
 /// A whole experiment.

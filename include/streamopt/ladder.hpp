@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "streamopt/cc_sim.hpp"
 #include "streamopt/codec.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/video_io.hpp"
@@ -143,5 +144,13 @@ struct RateReaction {
 };
 /// Measures the reaction to the step at `step_pts`.
 RateReaction measure_reaction(const std::vector<LiveFrame>& frames, std::int64_t step_pts, int fps, double tolerance = 0.10);
+
+/// A link-simulator `FrameSource` driven by a real encoder in live mode:
+/// frames of the video `open_video` returns (re-opened when it ends, scaled
+/// to the configured size when it differs) are encoded one per call, and
+/// the encoder's rates follow the controller's target (`set_rates` whenever
+/// it moves by more than 5 %). Throws `Error` as `make_encoder`.
+std::unique_ptr<FrameSource> make_encoder_frame_source(EncoderConfig config,
+                                                       std::function<std::unique_ptr<VideoSource>()> open_video);
 
 }  // namespace streamopt

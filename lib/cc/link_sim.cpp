@@ -69,6 +69,7 @@ struct Flow {
   std::vector<PacketInfo> packets;
   // Media sender.
   std::unique_ptr<CongestionController> controller;
+  std::unique_ptr<FrameSource> frames_from;  // real encoder sizes, when given
   CcUpdate update;
   std::vector<Frame> frames;
   std::deque<PendingPacket> pacer_queue;
@@ -123,6 +124,10 @@ class LinkSim {
         f.controller = registry.make_cc(f.config.cc, limits);
         f.update = f.controller->update();
         f.label = f.controller->name();
+        if (f.config.frame_source) {
+          f.frames_from = f.config.frame_source(f.config, static_cast<std::uint32_t>(i));
+          f.label += " [" + f.frames_from->name() + "]";
+        }
       } else {
         f.label = "tcp";
       }
@@ -242,6 +247,10 @@ class LinkSim {
       return;
     }
     const std::uint64_t index = f.frames.size();
+    if (f.frames_from) {
+      emit_frame(id, f, f.frames_from->next_frame_bytes(static_cast<std::int64_t>(index), f.update.target_rate_bps), bin);
+      return;
+    }
     const double mean_bytes = f.update.target_rate_bps / 8.0 / fc.fps;
     const double gop_frames = fc.keyframe_interval_s > 0 ? std::max(1.0, std::round(fc.keyframe_interval_s * fc.fps)) : 0;
     const bool key = index == 0 || (gop_frames > 0 && index % static_cast<std::uint64_t>(gop_frames) == 0);
@@ -254,7 +263,13 @@ class LinkSim {
       const double jitter = fc.frame_jitter * std::uniform_real_distribution<double>(-1, 1)(f.rng);
       bytes = mean_bytes * std::max(scale, 0.2) * (1 + jitter);
     }
-    auto total = static_cast<std::uint64_t>(std::max(1.0, std::round(bytes)));
+    emit_frame(id, f, static_cast<std::uint64_t>(std::max(1.0, std::round(bytes))), bin);
+  }
+
+  // Packetises one frame of `total` bytes into the pacer queue.
+  void emit_frame(std::uint32_t id, Flow& f, std::uint64_t total, std::size_t bin) {
+    total = std::max<std::uint64_t>(total, 1);
+    const std::uint64_t index = f.frames.size();
     raw_.encoded_bits_per_s[id][bin] += static_cast<double>(total) * 8.0;
     f.pacer_bytes += static_cast<double>(total);
     Frame frame{now_s_, 0, 0};

@@ -3,12 +3,16 @@
 
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "args.hpp"
 #include "streamopt/cc_sim.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/options.hpp"
 #include "streamopt/registry.hpp"
+#ifdef STREAMOPT_HAVE_CODECS
+#include "streamopt/ladder.hpp"
+#endif
 
 namespace streamopt::cli {
 
@@ -36,12 +40,59 @@ options:
   --seed N              seed of random loss and frame sizes (default 1)
   --interval-s S        sampling period of intervals.csv (default 0.1)
   --packets             compare: also write packets.csv per controller
+  --encoder CODEC[:BACKEND]  media frame sizes from a real live encoder (codec component):
+                        h264, h265, vp8, vp9, av1, e.g. vp8:libvpx; rates follow the controller
+  --encoder-size WxH    encoded size (default 640x360)
+  --encoder-input FILE[,FILE...]  video to encode, looped (default: a synthetic moving pattern)
 
 Controllers: streamopt list. Cases: streamopt cc cases.
 )";
 
 const std::set<std::string> kValued = {"cc",       "case",     "trace", "out",  "time-scale", "trace-format",
-                                       "duration-s", "queue-ms", "delay-ms", "loss", "seed",       "interval-s"};
+                                       "duration-s", "queue-ms", "delay-ms", "loss", "seed",       "interval-s",
+                                       "encoder", "encoder-size", "encoder-input"};
+
+// --encoder: every media flow takes its frame sizes from a real encoder.
+void attach_encoder(const Args& a, CcCase& c) {
+  if (!a.has("encoder")) {
+    if (a.has("encoder-size") || a.has("encoder-input")) throw Error("--encoder-size and --encoder-input need --encoder");
+    return;
+  }
+#ifdef STREAMOPT_HAVE_CODECS
+  const std::string spec = a.required("encoder");
+  const auto colon = spec.find(':');
+  EncoderConfig config;
+  config.codec = parse_codec(spec.substr(0, colon));
+  if (colon != std::string::npos) config.backend = parse_backend(spec.substr(colon + 1));
+  config.width = 640;
+  config.height = 360;
+  if (a.has("encoder-size")) {
+    const std::string size = a.required("encoder-size");
+    char x = 0;
+    std::istringstream in(size);
+    if (!(in >> config.width >> x >> config.height) || x != 'x') throw Error("--encoder-size: expected WxH, e.g. 640x360");
+  }
+  std::vector<std::filesystem::path> inputs;
+  if (a.has("encoder-input")) {
+    for (const std::string& f : split_list(a.required("encoder-input"))) inputs.emplace_back(f);
+  }
+  for (FlowConfig& f : c.flows) {
+    if (f.kind != FlowKind::media) continue;
+    f.frame_source = [config, inputs](const FlowConfig& flow, std::uint32_t id) {
+      EncoderConfig e = config;
+      e.fps = static_cast<int>(std::lround(flow.fps));
+      e.target_bps = flow.limits.start_rate_bps;
+      e.keyint_frames = static_cast<int>(std::lround(std::max(flow.keyframe_interval_s, 1.0) * flow.fps));
+      return make_encoder_frame_source(e, [inputs, e, id]() {
+        return inputs.empty() ? synthetic_video(e.width, e.height, e.fps, 1 << 30, id + 1) : open_video_files(inputs);
+      });
+    };
+  }
+#else
+  (void)c;
+  throw Error("--encoder needs the codec component (built with STREAMOPT_WITH_CODECS=OFF)");
+#endif
+}
 
 // The case of --case, or of one trace file (`trace`, when given).
 CcCase build_case(const Args& a, const std::string& cc, const std::filesystem::path& trace = {}) {
@@ -67,6 +118,7 @@ CcCase build_case(const Args& a, const std::string& cc, const std::filesystem::p
   const long seed = a.get_int("seed", 1);
   if (seed < 0) throw Error("--seed must be >= 0");
   c.link.seed = static_cast<std::uint64_t>(seed);
+  attach_encoder(a, c);
   return c;
 }
 
