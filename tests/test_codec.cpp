@@ -443,3 +443,28 @@ TEST_CASE("link simulator with a real encoder's frame sizes", "[codec][cc]") {
   CHECK(high == Approx(100e3).epsilon(0.35));
   CHECK(low == Approx(50e3).epsilon(0.35));
 }
+
+TEST_CASE("a frame-rate change re-opens every encoder at a keyframe", "[codec][rate]") {
+  for (const Variant& v : kVariants) {
+    INFO(v.label);
+    EncoderConfig c = config_for(v, 160, 96);
+    c.rate_mode = RateMode::cbr;
+    c.target_bps = 300e3;
+    c.keyint_frames = 1000;
+    c.latency = LatencyMode::live;
+    auto enc = make_encoder(c);
+    auto src = synthetic_video(160, 96, 25, 40, 9);
+    std::map<std::int64_t, KeyframeKind> kinds;
+    VideoFrame f;
+    RateChangeResult change;
+    while (src->next(f)) {
+      if (f.pts == 20) change = enc->set_rates({300e3, 0, 0, 30});
+      for (const auto& p : enc->encode(f, f.pts == 0)) kinds[p.pts] = p.keyframe;
+    }
+    for (const auto& p : enc->flush()) kinds[p.pts] = p.keyframe;
+    CHECK(change.mode == RateChangeMode::reopen_at_keyframe);
+    CHECK(enc->config().fps == 30);
+    CHECK(kinds.size() == 40);
+    CHECK(kinds[20] != KeyframeKind::none);
+  }
+}

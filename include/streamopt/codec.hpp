@@ -101,6 +101,7 @@ struct RateChange {
   double target_bps = 0;  ///< new target
   double max_bps = 0;     ///< new VBV max (0: target)
   double buffer_ms = 0;   ///< new VBV buffer (0: unchanged)
+  int fps = 0;            ///< new frame rate (0: unchanged); a change re-opens the encoder at the next frame
 };
 
 /// How `set_rates` applied a change.

@@ -103,7 +103,9 @@ class AvcodecEncoder final : public EncoderAdapter {
     config_.target_bps = r.target_bps;
     config_.max_bps = r.max_bps > 0 ? r.max_bps : (config_.rate_mode == RateMode::cbr ? r.target_bps : 0);
     if (r.buffer_ms > 0) config_.buffer_ms = r.buffer_ms;
-    if (config_.codec == Codec::h264) {
+    const bool new_fps = r.fps > 0 && r.fps != config_.fps;
+    if (new_fps) config_.fps = r.fps;  // a new time base needs a new encoder
+    if (config_.codec == Codec::h264 && !new_fps) {
       // libx264's wrapper re-reads bit_rate / rc_max_rate / rc_buffer_size on every frame (VBV set at open).
       apply_rates(ctx_.get());
       return {RateChangeMode::native, next_pts()};

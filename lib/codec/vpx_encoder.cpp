@@ -48,14 +48,8 @@ class VpxEncoder final : public EncoderAdapter {
         break;
     }
     apply_rates();
-    if (vpx_codec_enc_init(&ctx_, iface, &cfg_, 0) != VPX_CODEC_OK) {
-      throw Error(fmt::format("{}: cannot open {}x{}: {}", who(), config.width, config.height, vpx_codec_error(&ctx_)));
-    }
-    open_ = true;
-    const int speed = config.preset.empty() ? (live ? 8 : 4) : std::stoi(config.preset);
-    control(VP8E_SET_CPUUSED, speed);
-    if (config.rate_mode == RateMode::crf) control(VP8E_SET_CQ_LEVEL, config.quality);
-    if (config.codec == Codec::vp9 && config.threads > 1) control(VP9E_SET_ROW_MT, 1);
+    iface_ = iface;
+    open();
     deadline_ = live ? VPX_DL_REALTIME : VPX_DL_GOOD_QUALITY;
     if (!vpx_img_alloc(&image_, VPX_IMG_FMT_I420, cfg_.g_w, cfg_.g_h, 1)) throw Error(who() + ": out of memory");
     image_allocated_ = true;
@@ -71,6 +65,17 @@ class VpxEncoder final : public EncoderAdapter {
   std::vector<EncodedPacket> encode(const VideoFrame& f, bool force_keyframe) override {
     check_frame(config_, f);
     if (finished_) throw Error(who() + ": encode() after flush()");
+    std::vector<EncodedPacket> drained;
+    if (reopen_pending_) {
+      // A new frame rate: drain, then re-open with the new time base; the next frame is a keyframe.
+      drained = drain();
+      vpx_codec_destroy(&ctx_);
+      open_ = false;
+      cfg_.g_timebase = {1, config_.fps};
+      open();
+      reopen_pending_ = false;
+      force_keyframe = true;
+    }
     copy_plane(f.y.data(), f.width, f.height, image_.planes[VPX_PLANE_Y], image_.stride[VPX_PLANE_Y]);
     copy_plane(f.u.data(), f.width / 2, f.height / 2, image_.planes[VPX_PLANE_U], image_.stride[VPX_PLANE_U]);
     copy_plane(f.v.data(), f.width / 2, f.height / 2, image_.planes[VPX_PLANE_V], image_.stride[VPX_PLANE_V]);
@@ -79,21 +84,14 @@ class VpxEncoder final : public EncoderAdapter {
     if (vpx_codec_encode(&ctx_, &image_, f.pts, 1, flags, deadline_) != VPX_CODEC_OK) {
       throw Error(fmt::format("{}: frame {}: {}", who(), f.pts, vpx_codec_error(&ctx_)));
     }
-    return collect();
+    for (auto& p : collect()) drained.push_back(std::move(p));
+    return drained;
   }
 
   std::vector<EncodedPacket> flush() override {
-    std::vector<EncodedPacket> out;
-    if (finished_) return out;
+    if (finished_) return {};
     finished_ = true;
-    // Keep draining until the encoder has nothing left.
-    for (;;) {
-      if (vpx_codec_encode(&ctx_, nullptr, 0, 1, 0, deadline_) != VPX_CODEC_OK) break;
-      auto more = collect();
-      if (more.empty()) break;
-      for (auto& p : more) out.push_back(std::move(p));
-    }
-    return out;
+    return drain();
   }
 
   RateChangeResult set_rates(const RateChange& r) override {
@@ -103,6 +101,11 @@ class VpxEncoder final : public EncoderAdapter {
     config_.max_bps = r.max_bps;
     if (r.buffer_ms > 0) config_.buffer_ms = r.buffer_ms;
     apply_rates();
+    if (r.fps > 0 && r.fps != config_.fps) {
+      config_.fps = r.fps;  // the time base changes: re-open at the next frame
+      reopen_pending_ = true;
+      return {RateChangeMode::reopen_at_keyframe, last_input_pts_ + 1};
+    }
     if (vpx_codec_enc_config_set(&ctx_, &cfg_) != VPX_CODEC_OK) {
       throw Error(fmt::format("{}: set_rates: {}", who(), vpx_codec_error(&ctx_)));
     }
@@ -122,6 +125,30 @@ class VpxEncoder final : public EncoderAdapter {
 
  private:
   std::string who() const { return fmt::format("{} encoder (libvpx)", codec_name(config_.codec)); }
+
+  void open() {
+    if (vpx_codec_enc_init(&ctx_, iface_, &cfg_, 0) != VPX_CODEC_OK) {
+      throw Error(fmt::format("{}: cannot open {}x{}: {}", who(), config_.width, config_.height, vpx_codec_error(&ctx_)));
+    }
+    open_ = true;
+    const bool live = config_.latency == LatencyMode::live;
+    const int speed = config_.preset.empty() ? (live ? 8 : 4) : std::stoi(config_.preset);
+    control(VP8E_SET_CPUUSED, speed);
+    if (config_.rate_mode == RateMode::crf) control(VP8E_SET_CQ_LEVEL, config_.quality);
+    if (config_.codec == Codec::vp9 && config_.threads > 1) control(VP9E_SET_ROW_MT, 1);
+  }
+
+  // Everything the encoder still holds.
+  std::vector<EncodedPacket> drain() {
+    std::vector<EncodedPacket> out;
+    for (;;) {
+      if (vpx_codec_encode(&ctx_, nullptr, 0, 1, 0, deadline_) != VPX_CODEC_OK) break;
+      auto more = collect();
+      if (more.empty()) break;
+      for (auto& p : more) out.push_back(std::move(p));
+    }
+    return out;
+  }
 
   template <class T>
   void control(int id, T value) {
@@ -173,6 +200,8 @@ class VpxEncoder final : public EncoderAdapter {
   bool open_ = false;
   bool image_allocated_ = false;
   bool finished_ = false;
+  bool reopen_pending_ = false;
+  vpx_codec_iface_t* iface_ = nullptr;
   unsigned long deadline_ = VPX_DL_REALTIME;
   std::int64_t last_input_pts_ = -1;
 };

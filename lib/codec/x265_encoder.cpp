@@ -70,6 +70,7 @@ class X265Encoder final : public EncoderAdapter {
     config_.target_bps = r.target_bps;
     config_.max_bps = r.max_bps;
     if (r.buffer_ms > 0) config_.buffer_ms = r.buffer_ms;
+    if (r.fps > 0) config_.fps = r.fps;
     reopen_pending_ = true;
     return {RateChangeMode::reopen_at_keyframe, last_input_pts_ + 1};
   }
