@@ -20,12 +20,6 @@ extern "C" {
 namespace streamopt::codec {
 namespace {
 
-std::string av_error(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
-
 const char* encoder_name(const EncoderConfig& c) {
   switch (c.codec) {
     case Codec::h264: return "libx264";

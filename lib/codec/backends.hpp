@@ -1,6 +1,7 @@
 #pragma once
 // Private: the three encoder backends and helpers they share.
 #include <memory>
+#include <string>
 
 #include "streamopt/codec.hpp"
 
@@ -18,6 +19,8 @@ void check_frame(const EncoderConfig& config, const VideoFrame& frame);
 // unless the environment sets it), once per process: encoders print nothing
 // but errors.
 void quiet_libraries();
+// libav*'s message for an error code.
+std::string av_error(int code);
 // IDR / CRA / none from the NAL unit headers of an Annex B access unit (H.264, H.265).
 KeyframeKind nal_keyframe_kind(Codec codec, const std::uint8_t* data, std::size_t size);
 

@@ -1,5 +1,6 @@
 // Names, parsing, frames and the encoder factory of the codec component.
 extern "C" {
+#include <libavutil/error.h>
 #include <libavutil/log.h>
 }
 
@@ -118,6 +119,12 @@ void check_frame(const EncoderConfig& c, const VideoFrame& f) {
                             codec_name(c.codec), f.pts, f.width, f.height, f.y.size(), f.u.size(), f.v.size(),
                             c.width, c.height));
   }
+}
+
+std::string av_error(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, text, sizeof text);
+  return text;
 }
 
 void quiet_libraries() {

@@ -9,17 +9,12 @@ extern "C" {
 
 #include <cstring>
 
+#include "codec/backends.hpp"
 #include "codec/segment_writer.hpp"
 #include "streamopt/error.hpp"
 
 namespace streamopt::codec {
 namespace {
-
-std::string av_error(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
 
 AVCodecID codec_id(Codec codec) {
   switch (codec) {

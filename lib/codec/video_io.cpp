@@ -26,11 +26,7 @@ extern "C" {
 namespace streamopt {
 namespace {
 
-std::string av_error(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof text);
-  return text;
-}
+using codec::av_error;
 
 // Copies an AVFrame (any pixel format, cropped to even size) into I420,
 // converting with swscale when needed.
