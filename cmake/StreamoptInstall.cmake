@@ -2,7 +2,15 @@ include(CMakePackageConfigHelpers)
 set(STREAMOPT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/streamopt)
 
 install(DIRECTORY include/streamopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS streamopt_core streamopt_c EXPORT streamoptTargets
+set(STREAMOPT_INSTALLED_LIBS streamopt_core streamopt_c)
+if(TARGET streamopt_codec)
+  list(APPEND STREAMOPT_INSTALLED_LIBS streamopt_codec)
+  set_target_properties(streamopt_codec PROPERTIES EXPORT_NAME codec)
+  set(STREAMOPT_CONFIG_WITH_CODECS ON)  # streamoptConfig.cmake re-creates the pkg-config targets
+else()
+  set(STREAMOPT_CONFIG_WITH_CODECS OFF)
+endif()
+install(TARGETS ${STREAMOPT_INSTALLED_LIBS} EXPORT streamoptTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

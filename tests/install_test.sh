@@ -14,6 +14,9 @@ cmake -S "$consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE
 cmake --build "$work/build" > "$work/build.log"
 "$work/build/consumer" | tee "$work/out"
 grep -q "decision: rung" "$work/out"
+if [ -x "$work/build/codec_consumer" ]; then
+  "$work/build/codec_consumer" | grep -q "codec: 1 packet(s), keyframe key"
+fi
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name pkgconfig -type d | tr '\n' ':')"
 # shellcheck disable=SC2046
 # shellcheck disable=SC2086
