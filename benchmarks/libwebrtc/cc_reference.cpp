@@ -4,6 +4,9 @@
 //   cc_reference [--cc gcc,gcc:profile=draft02,nada,bbr,libwebrtc_googcc]
 //                [--case all|NAME] [--time-scale 1] [--traces DIR]
 // With --traces: one media flow per trace of DIR, one row of means per controller.
+// With --check-trendline: feeds the same packet-group deltas to libwebrtc's
+// TrendlineEstimator and to our trendline filter + over-use detector, and
+// prints how often their verdicts agree.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -12,7 +15,13 @@
 #include <string>
 #include <vector>
 
+#include <api/transport/field_trial_based_config.h>
+#include <modules/congestion_controller/goog_cc/trendline_estimator.h>
 #include <rtc_base/logging.h>
+
+#include <random>
+
+#include "cc/gcc_delay.hpp"
 
 #include "googcc_adapter.hpp"
 #include "streamopt/cc_sim.hpp"
@@ -23,6 +32,48 @@ namespace {
 
 std::string cell(double v, double scale, int decimals) {
   return std::isfinite(v) ? fmt::format("{:.{}f}", v * scale, decimals) : std::string("-");
+}
+
+// Our libwebrtc-profile delay detector against libwebrtc's TrendlineEstimator
+// on a seeded series of group deltas (idle, queue building, draining, noise).
+int check_trendline() {
+  webrtc::FieldTrialBasedConfig trials;
+  webrtc::TrendlineEstimator theirs(&trials, nullptr);
+  streamopt::cc::TrendlineFilter filter(20, 0.9);
+  streamopt::cc::OveruseDetector ours(0.0087, 0.039);
+  std::mt19937_64 rng(42);
+  std::uniform_int_distribution<int> noise(-3, 3);
+  std::int64_t send_ms = 1000, arrival_ms = 1050;
+  int agree = 0, total = 0, overuse_theirs = 0, underuse_theirs = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const int phase = (i / 250) % 4;  // idle, building (+1 ms / group), draining (-1 ms), noisy
+    int extra = 0;
+    if (phase == 1) extra = 1;
+    if (phase == 2) extra = -1;
+    if (phase == 3) extra = noise(rng);
+    const int send_delta = 10;
+    const int recv_delta = std::max(1, send_delta + extra);
+    send_ms += send_delta;
+    arrival_ms += recv_delta;
+    theirs.Update(recv_delta, send_delta, send_ms, arrival_ms, 1200, true);
+    const streamopt::cc::GroupDelta d{static_cast<double>(send_delta), static_cast<double>(recv_delta), static_cast<double>(arrival_ms)};
+    const double slope = filter.update(d);
+    const double scale = std::min(i + 1, 60);
+    streamopt::cc::Usage usage = streamopt::cc::Usage::normal;
+    if (i + 1 >= 2) usage = ours.detect(scale * slope * 4.0, send_delta, static_cast<double>(arrival_ms));
+    const webrtc::BandwidthUsage state = theirs.State();
+    const bool same = (state == webrtc::BandwidthUsage::kBwNormal && usage == streamopt::cc::Usage::normal) ||
+                      (state == webrtc::BandwidthUsage::kBwOverusing && usage == streamopt::cc::Usage::overuse) ||
+                      (state == webrtc::BandwidthUsage::kBwUnderusing && usage == streamopt::cc::Usage::underuse);
+    agree += same ? 1 : 0;
+    overuse_theirs += state == webrtc::BandwidthUsage::kBwOverusing ? 1 : 0;
+    underuse_theirs += state == webrtc::BandwidthUsage::kBwUnderusing ? 1 : 0;
+    ++total;
+  }
+  fmt::print("trendline + detector vs libwebrtc TrendlineEstimator: {} of {} group verdicts agree ({:.2f} %); "
+             "libwebrtc: {} over-use, {} under-use\n",
+             agree, total, 100.0 * agree / total, overuse_theirs, underuse_theirs);
+  return agree == total ? 0 : 1;
 }
 
 // Means over every trace of `dir`, one row per controller.
@@ -59,6 +110,10 @@ int main(int argc, char** argv) {
   std::string which = "all";
   double time_scale = 1.0;
   std::string traces;
+  if (argc == 2 && std::string(argv[1]) == "--check-trendline") {
+    rtc::LogMessage::LogToDebug(rtc::LS_NONE);
+    return check_trendline();
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
     if (key == "--cc") cc = argv[i + 1];
