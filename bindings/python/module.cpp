@@ -572,6 +572,39 @@ PYBIND11_MODULE(_streamopt, m) {
   }, py::arg("inputs"), py::arg("codec"), py::arg("schedule"), py::arg("backend") = "libavcodec", py::arg("width") = 0,
         py::arg("height") = 0, py::arg("rate_mode") = "cbr", py::arg("max_frames") = 0, py::arg("synthetic") = py::none(),
         "Live encode following (time_s, target_bps) steps; per-frame pts, target and bytes as numpy arrays.");
+  m.def("encode_hull", [](const std::vector<std::filesystem::path>& inputs, const std::vector<std::pair<int, int>>& resolutions,
+                          const std::vector<int>& crfs, const std::string& codec, const std::string& backend,
+                          const std::string& preset, std::int64_t max_frames, const std::vector<double>& targets_bps,
+                          const std::optional<std::tuple<int, int, int, int>>& synthetic) {
+    LadderOptions o;
+    o.codec = parse_codec(codec);
+    o.backend = parse_backend(backend);
+    o.preset = preset;
+    std::vector<RateQualityPoint> points;
+    std::vector<Rung> rungs;
+    {
+      py::gil_scoped_release release;
+      auto source = python_source(inputs, synthetic);
+      std::vector<VideoFrame> frames;
+      VideoFrame f;
+      while ((max_frames <= 0 || static_cast<std::int64_t>(frames.size()) < max_frames) && source->next(f)) frames.push_back(f);
+      points = rate_quality_grid(frames, source->fps(), resolutions, crfs, o);
+      if (!targets_bps.empty()) rungs = pick_hull_rungs(points, targets_bps);
+    }
+    py::list out;
+    for (const RateQualityPoint& p : points) {
+      py::dict d;
+      d["width"] = p.width; d["height"] = p.height; d["crf"] = p.crf; d["bitrate_bps"] = p.bitrate_bps;
+      d["psnr_db"] = p.psnr_db; d["ssim"] = p.ssim; d["on_hull"] = p.on_hull;
+      out.append(d);
+    }
+    std::string text;
+    for (const Rung& r : rungs) text += fmt::format("{}{}x{}@{:.0f}", text.empty() ? "" : ",", r.width, r.height, r.bitrate_bps / 1e3);
+    return py::make_tuple(out, text);
+  }, py::arg("inputs"), py::arg("resolutions"), py::arg("crfs"), py::arg("codec") = "h264", py::arg("backend") = "libavcodec",
+        py::arg("preset") = "", py::arg("max_frames") = 0, py::arg("targets_bps") = std::vector<double>{},
+        py::arg("synthetic") = py::none(),
+        "Rate-quality grid over resolutions x CRFs with the convex hull marked; returns (points, rungs picked for targets_bps).");
   m.def("bd_rate", &bd_rate_percent, py::arg("reference"), py::arg("test"),
         "Bjontegaard delta rate (%) of test against reference, each a list of (rate, PSNR) points.");
   m.def("ladder_rate_psnr", &ladder_rate_psnr, py::arg("dir"), "Per-rung (mean bitrate, mean PSNR-Y) of an encoded ladder.");

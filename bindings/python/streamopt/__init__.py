@@ -10,8 +10,8 @@ The live path: congestion controllers by name (``make_cc("gcc",
 profile="draft02")``) and the packet-level link simulator with the RFC 8867
 cases (``run_cc_case("rfc8867-5.1", "nada")``).
 
-With the codec component (``HAVE_CODECS``): ``encode_ladder``, ``encode_live``,
-``bd_rate`` and ``ladder_rate_psnr`` run real encoders.
+With the codec component (``HAVE_CODECS``): ``encode_ladder``, ``encode_hull``,
+``encode_live``, ``bd_rate`` and ``ladder_rate_psnr`` run real encoders.
 """
 from __future__ import annotations
 
@@ -184,6 +184,6 @@ def evaluate(traces: Any, manifest: Manifest, abrs: Iterable[Any], mode: str = "
     return EvaluationTable(rows, sessions, markdown, result)
 
 if HAVE_CODECS:
-    from ._streamopt import bd_rate, encode_ladder, encode_live, ladder_rate_psnr  # noqa: F401
+    from ._streamopt import bd_rate, encode_hull, encode_ladder, encode_live, ladder_rate_psnr  # noqa: F401
 
-    __all__ += ["bd_rate", "encode_ladder", "encode_live", "ladder_rate_psnr"]
+    __all__ += ["bd_rate", "encode_hull", "encode_ladder", "encode_live", "ladder_rate_psnr"]

@@ -27,3 +27,11 @@ def test_encode_live_and_bd_rate():
     assert r["target_bps"][49] == 200e3
     ref = [(1e5 * 10 ** ((q - 30) / 12), q) for q in (30, 33, 36, 39)]
     assert streamopt.bd_rate(ref, [(0.5 * b, q) for b, q in ref]) == pytest.approx(-50.0)
+
+
+def test_encode_hull_marks_the_hull_and_picks_rungs():
+    points, rungs = streamopt.encode_hull([], [(64, 48), (128, 96)], [24, 36], preset="veryfast",
+                                          targets_bps=[100e3, 400e3], synthetic=(128, 96, 25, 10))
+    assert len(points) == 4
+    assert any(p["on_hull"] for p in points)
+    assert len(rungs.split(",")) == 2 and rungs.endswith("@400")
