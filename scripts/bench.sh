@@ -25,6 +25,7 @@ if apt-get install -y -q libtgowt-dev >/dev/null 2>&1 || dpkg -s libtgowt-dev >/
     -DSTREAMOPT_BUILD_TESTS=OFF -DSTREAMOPT_BUILD_EXAMPLES=OFF -DSTREAMOPT_BUILD_BENCHMARKS=ON >/dev/null
   cmake --build build/wrtc --target cc_reference -j "$(nproc)" >/dev/null
   build/wrtc/benchmarks/cc_reference --check-trendline | tee "$out/cc_trendline_check.txt"
+  build/wrtc/benchmarks/cc_reference --check-aimd | tee "$out/cc_aimd_check.txt"
   echo "RFC 8867 cases, our controllers and libwebrtc GoogCC:"
   build/wrtc/benchmarks/cc_reference | tee "$out/cc_reference.md"
   for set in hsdpa fcc/test; do

@@ -17,11 +17,13 @@
 
 #include <api/transport/field_trial_based_config.h>
 #include <modules/congestion_controller/goog_cc/trendline_estimator.h>
+#include <modules/remote_bitrate_estimator/aimd_rate_control.h>
 #include <rtc_base/logging.h>
 
 #include <random>
 
 #include "cc/gcc_delay.hpp"
+#include "cc/gcc_rate.hpp"
 
 #include "googcc_adapter.hpp"
 #include "streamopt/cc_sim.hpp"
@@ -76,6 +78,39 @@ int check_trendline() {
   return agree == total ? 0 : 1;
 }
 
+// Our AIMD against libwebrtc's AimdRateControl on one scripted series of
+// detector verdicts and received rates (a link of 1.5 Mbit/s, then 0.6, then
+// 2.5), updated every 50 ms: prints the mean and largest relative difference.
+int check_aimd() {
+  webrtc::FieldTrialBasedConfig trials;
+  webrtc::AimdRateControl theirs(&trials, true);
+  theirs.SetStartBitrate(webrtc::DataRate::BitsPerSec(300000));
+  theirs.SetMinBitrate(webrtc::DataRate::BitsPerSec(50000));
+  theirs.SetRtt(webrtc::TimeDelta::Millis(100));
+  streamopt::cc::AimdRateControl ours(300e3, 50e3, 10e6);
+  double sum = 0, worst = 0;
+  int n = 0;
+  double rate_theirs = 300e3;
+  for (int i = 1; i <= 1200; ++i) {  // 60 s
+    const double t_s = 10.0 + i * 0.05;
+    const double capacity = i < 400 ? 1.5e6 : i < 800 ? 0.6e6 : 2.5e6;
+    // The link delivers what is sent up to its capacity; sending above it is over-use.
+    const double received = std::min(rate_theirs, capacity);
+    const bool over = rate_theirs > capacity;
+    const webrtc::BandwidthUsage usage = over ? webrtc::BandwidthUsage::kBwOverusing : webrtc::BandwidthUsage::kBwNormal;
+    const webrtc::RateControlInput input(usage, webrtc::DataRate::BitsPerSec(static_cast<int64_t>(received)));
+    rate_theirs = static_cast<double>(theirs.Update(&input, webrtc::Timestamp::Micros(static_cast<int64_t>(t_s * 1e6))).bps());
+    const double rate_ours = ours.update(over ? streamopt::cc::Usage::overuse : streamopt::cc::Usage::normal, received, 0.1, t_s);
+    const double diff = std::fabs(rate_ours - rate_theirs) / rate_theirs;
+    sum += diff;
+    worst = std::max(worst, diff);
+    ++n;
+  }
+  fmt::print("AIMD vs libwebrtc AimdRateControl on a scripted 60 s series: mean relative difference {:.2f} %, largest {:.2f} %\n",
+             100 * sum / n, 100 * worst);
+  return 0;
+}
+
 // Means over every trace of `dir`, one row per controller.
 int run_traces(const streamopt::Registry& registry, const std::string& cc, const std::string& dir) {
   const auto files = streamopt::list_trace_files(dir);
@@ -113,6 +148,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--check-trendline") {
     rtc::LogMessage::LogToDebug(rtc::LS_NONE);
     return check_trendline();
+  }
+  if (argc == 2 && std::string(argv[1]) == "--check-aimd") {
+    rtc::LogMessage::LogToDebug(rtc::LS_NONE);
+    return check_aimd();
   }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
