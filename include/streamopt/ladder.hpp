@@ -135,7 +135,8 @@ std::vector<LiveFrame> encode_live(VideoSource& source, EncoderConfig config,
 
 /// Reaction to a rate step from live frames: frames after the step until the
 /// trailing 1 s rate is within `tolerance` of the new target (-1: never),
-/// the overshoot (max trailing 1 s rate / new target - 1, after the step) and
+/// the overshoot (the highest trailing 1 s rate over windows made only of
+/// frames encoded after the step, / new target - 1) and
 /// the p99 frame size.
 struct RateReaction {
   int frames_to_settle = -1;   ///< see above
