@@ -33,3 +33,7 @@ configure_file(cmake/streamopt.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc @O
 configure_file(cmake/streamopt-core.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(TARGET streamopt_codec)  # streamopt-codec: the static codec component
+  configure_file(cmake/streamopt-codec.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

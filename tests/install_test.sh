@@ -22,6 +22,12 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$(find "$work/prefix" -name p
 # shellcheck disable=SC2086
 c++ $flags -o "$work/pc_consumer" "$consumer/main.cpp" $(pkg-config --cflags --libs --static streamopt-core)
 "$work/pc_consumer" | grep -q "decision: rung"
+if pkg-config --exists streamopt-codec; then
+  # shellcheck disable=SC2046
+  # shellcheck disable=SC2086
+  c++ $flags -o "$work/pc_codec_consumer" "$consumer/codec_main.cpp" $(pkg-config --cflags --libs streamopt-codec)
+  "$work/pc_codec_consumer" | grep -q "codec: 1 packet(s)"
+fi
 # C users: the C ABI through pkg-config (the installed libstreamopt.so).
 # shellcheck disable=SC2046
 cc $flags -std=c11 -o "$work/c_player" "$consumer/../../examples/c_player/c_player.c" $(pkg-config --cflags --libs streamopt)
