@@ -117,22 +117,14 @@ int run_traces(const streamopt::Registry& registry, const std::string& cc, const
   fmt::print("| traces | controller | util % | tput kbps | qdelay p95 ms | frame p95 ms | loss % |\n");
   fmt::print("|---|---|---|---|---|---|---|\n");
   for (const auto& spec : streamopt::parse_spec_list(cc)) {
-    double util = 0, tput = 0, q95 = 0, f95 = 0, loss = 0;
-    std::string label;
+    streamopt::CcRunMeans means;
     for (const auto& file : files) {
       const auto c = streamopt::make_trace_case(streamopt::read_trace(file), spec.to_string());
-      const auto r = streamopt::run_cc_case(c, {}, registry);
-      const auto& f = r.metrics.flows.front();
-      label = f.label;
-      util += r.metrics.utilisation;
-      tput += f.throughput_bps;
-      q95 += f.queue_delay_p95_s;
-      f95 += f.frame_delay_p95_s;
-      loss += f.loss_fraction;
+      means.add(streamopt::run_cc_case(c, {}, registry));
     }
-    const auto n = static_cast<double>(files.size());
-    fmt::print("| {} ({}) | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} |\n", dir, files.size(), label,
-               util / n * 100, tput / n / 1e3, q95 / n * 1e3, f95 / n * 1e3, loss / n * 100);
+    fmt::print("| {} ({}) | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} |\n", dir, means.runs, means.label,
+               means.utilisation * 100, means.throughput_bps / 1e3, means.queue_delay_p95_s * 1e3,
+               means.frame_delay_p95_s * 1e3, means.loss_fraction * 100);
     std::fflush(stdout);
   }
   return 0;

@@ -586,24 +586,24 @@ sopt_status sopt_encode_ladder(const char* const* inputs, size_t input_count, co
   });
 }
 #else
+namespace {
+[[noreturn]] void no_codecs() { throw streamopt::Error("this libstreamopt was built without the codec component"); }
+}  // namespace
+
 sopt_status sopt_encoder_create(const sopt_encoder_config*, sopt_encoder** out) {
   return guard(__func__, [&] {
     if (out) *out = nullptr;
-    throw streamopt::Error("this libstreamopt was built without the codec component");
+    no_codecs();
   });
 }
 sopt_status sopt_encoder_encode(sopt_encoder*, const uint8_t*, const uint8_t*, const uint8_t*, int64_t, int, const uint8_t**,
                                 size_t*, size_t*, int*) {
-  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+  return guard(__func__, no_codecs);
 }
-sopt_status sopt_encoder_flush(sopt_encoder*, const uint8_t**, size_t*, size_t*, int*) {
-  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
-}
-sopt_status sopt_encoder_set_rates(sopt_encoder*, double, double, double, int*, int64_t*) {
-  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
-}
+sopt_status sopt_encoder_flush(sopt_encoder*, const uint8_t**, size_t*, size_t*, int*) { return guard(__func__, no_codecs); }
+sopt_status sopt_encoder_set_rates(sopt_encoder*, double, double, double, int*, int64_t*) { return guard(__func__, no_codecs); }
 sopt_status sopt_encode_ladder(const char* const*, size_t, const char*, const char*, double, const char*, size_t*) {
-  return guard(__func__, [] { throw streamopt::Error("this libstreamopt was built without the codec component"); });
+  return guard(__func__, no_codecs);
 }
 #endif
 

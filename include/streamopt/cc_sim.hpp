@@ -138,6 +138,20 @@ struct CcRunResult {
   std::uint64_t events = 0;                 ///< simulator events processed
 };
 
+/// Means of the first flow's metrics over several runs (e.g. one trace each).
+struct CcRunMeans {
+  std::string label;                 ///< the first flow's label (of the last run)
+  std::size_t runs = 0;              ///< runs added
+  double utilisation = 0;            ///< mean link utilisation
+  double throughput_bps = 0;         ///< mean throughput
+  double queue_delay_p95_s = 0;      ///< mean of the p95 queuing delays
+  double frame_delay_p95_s = 0;      ///< mean of the p95 frame delays
+  double loss_fraction = 0;          ///< mean loss
+  double frames_skipped_fraction = 0;  ///< mean fraction of skipped frames
+  /// Adds one run.
+  void add(const CcRunResult& result);
+};
+
 /// Options of `run_cc_case`.
 struct CcRunOptions {
   double interval_s = 0.1;      ///< sampling period of `intervals`

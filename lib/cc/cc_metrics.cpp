@@ -24,11 +24,6 @@ double percentile(std::vector<double> values, double q) {
   return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
 }
 
-bool sending_at(const FlowConfig& f, double t) {
-  if (t < f.start_s || t >= f.stop_s) return false;
-  return !(f.pause_start_s >= 0 && t >= f.pause_start_s && t < f.pause_end_s);
-}
-
 double active_time_s(const FlowConfig& f, double duration_s) {
   const double end = std::min(f.stop_s, duration_s);
   double active = std::max(0.0, end - f.start_s);
@@ -40,6 +35,11 @@ double active_time_s(const FlowConfig& f, double duration_s) {
 
 }  // namespace
 
+bool flow_sending(const FlowConfig& f, double t_s) {
+  if (t_s < f.start_s || t_s >= f.stop_s) return false;
+  return !(f.pause_start_s >= 0 && t_s >= f.pause_start_s && t_s < f.pause_end_s);
+}
+
 CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, const RawRun& raw,
                              const std::vector<CcIntervalRecord>& intervals,
                              const std::vector<std::string>& labels) {
@@ -47,7 +47,7 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
   const double duration = c.duration_s;
   auto fair_share = [&](double t) {
     std::size_t active = 0;
-    for (const FlowConfig& f : c.flows) active += sending_at(f, t) ? 1 : 0;
+    for (const FlowConfig& f : c.flows) active += flow_sending(f, t) ? 1 : 0;
     return capacity.rate_bps(t) / static_cast<double>(std::max<std::size_t>(active, 1));
   };
 
@@ -143,7 +143,7 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
       const double t0 = steps[j].time_s;
       const double t1 = j + 1 < steps.size() ? steps[j + 1].time_s : duration;
       double conv = kNaN;
-      if (media && sending_at(fc, t0)) {
+      if (media && flow_sending(fc, t0)) {
         for (std::size_t k = 0; k < s.size(); ++k) {
           const double t = s[k]->time_s;
           if (t < t0 || t >= t1) continue;
@@ -173,3 +173,20 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
 }
 
 }  // namespace streamopt::cc
+
+namespace streamopt {
+
+void CcRunMeans::add(const CcRunResult& result) {
+  const CcFlowMetrics& f = result.metrics.flows.at(0);
+  label = f.label;
+  ++runs;
+  const double k = 1.0 / static_cast<double>(runs);
+  utilisation += (result.metrics.utilisation - utilisation) * k;
+  throughput_bps += (f.throughput_bps - throughput_bps) * k;
+  queue_delay_p95_s += (f.queue_delay_p95_s - queue_delay_p95_s) * k;
+  frame_delay_p95_s += (f.frame_delay_p95_s - frame_delay_p95_s) * k;
+  loss_fraction += (f.loss_fraction - loss_fraction) * k;
+  frames_skipped_fraction += (f.frames_skipped_fraction - frames_skipped_fraction) * k;
+}
+
+}  // namespace streamopt

@@ -35,6 +35,9 @@ class CapacityCurve {
   double bits_per_period_ = 0;
 };
 
+// True while `f` sends at `t_s`: started, not stopped, not paused.
+bool flow_sending(const FlowConfig& f, double t_s);
+
 // What the simulator hands to the metrics besides the public result.
 struct RawRun {
   std::vector<CcPacketRecord> packets;               // every packet, all flows

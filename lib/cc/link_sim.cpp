@@ -199,10 +199,7 @@ class LinkSim {
     }
   }
 
-  bool sending(const FlowConfig& fc) const {
-    if (now_s_ < fc.start_s || now_s_ >= fc.stop_s) return false;
-    return !(fc.pause_start_s >= 0 && now_s_ >= fc.pause_start_s && now_s_ < fc.pause_end_s);
-  }
+  bool sending(const FlowConfig& fc) const { return cc::flow_sending(fc, now_s_); }
 
   // The bottleneck: FIFO service at the trace's capacity, drop-tail.
   // Returns false when the packet is dropped.

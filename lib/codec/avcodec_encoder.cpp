@@ -129,13 +129,6 @@ class AvcodecEncoder final : public EncoderAdapter {
 
   std::int64_t next_pts() const { return last_input_pts_ + 1; }
 
-  static void copy_plane(const std::uint8_t* src, int width, int height, std::uint8_t* dst, int stride) {
-    for (int row = 0; row < height; ++row) {
-      std::memcpy(dst + static_cast<std::ptrdiff_t>(row) * stride, src + static_cast<std::ptrdiff_t>(row) * width,
-                  static_cast<std::size_t>(width));
-    }
-  }
-
   bool svtav1() const { return config_.codec == Codec::av1 && config_.av1_encoder == "libsvtav1"; }
 
   void apply_rates(AVCodecContext* c) const {
@@ -229,7 +222,6 @@ class AvcodecEncoder final : public EncoderAdapter {
     const bool live = config_.latency == LatencyMode::live;
     if (config_.bframes >= 0 || live) c->max_b_frames = live ? 0 : config_.bframes;
     if (config_.rate_mode == RateMode::abr || config_.rate_mode == RateMode::cbr) apply_rates(c);
-    if (!config_.closed_gop && config_.codec == Codec::h264) c->flags &= ~AV_CODEC_FLAG_CLOSED_GOP;
     if (config_.closed_gop) c->flags |= AV_CODEC_FLAG_CLOSED_GOP;
     configure(c);
     const int rc = avcodec_open2(c, codec_, nullptr);

@@ -6,11 +6,14 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 #include "codec/backends.hpp"
 #include "streamopt/error.hpp"
+#include "streamopt/ladder.hpp"
 
 namespace streamopt {
 
@@ -119,6 +122,28 @@ void check_frame(const EncoderConfig& c, const VideoFrame& f) {
                             codec_name(c.codec), f.pts, f.width, f.height, f.y.size(), f.u.size(), f.v.size(),
                             c.width, c.height));
   }
+}
+
+void copy_plane(const std::uint8_t* src, int width, int height, std::uint8_t* dst, int stride) {
+  for (int row = 0; row < height; ++row) {
+    std::memcpy(dst + static_cast<std::ptrdiff_t>(row) * stride, src + static_cast<std::ptrdiff_t>(row) * width,
+                static_cast<std::size_t>(width));
+  }
+}
+
+EncoderConfig ladder_encoder_config(const LadderOptions& options, int width, int height, int fps) {
+  EncoderConfig c;
+  c.codec = options.codec;
+  c.backend = options.backend;
+  c.av1_encoder = options.av1_encoder;
+  c.width = width;
+  c.height = height;
+  c.fps = fps;
+  c.preset = options.preset;
+  c.threads = options.threads;
+  c.keyint_frames = static_cast<int>(std::llround(options.segment_s * fps));
+  c.latency = LatencyMode::vod;
+  return c;
 }
 
 std::string av_error(int code) {

@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include "codec/backends.hpp"
 #include "codec/segment_writer.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/ladder.hpp"
@@ -104,21 +105,11 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   for (std::size_t r = 0; r < rungs.size(); ++r) {
     RungState& s = states[r];
     s.rung = rungs[r];
-    EncoderConfig c;
-    c.codec = options.codec;
-    c.backend = options.backend;
-    c.av1_encoder = options.av1_encoder;
-    c.width = s.rung.width;
-    c.height = s.rung.height;
-    c.fps = fps;
+    EncoderConfig c = codec::ladder_encoder_config(options, s.rung.width, s.rung.height, fps);
     c.rate_mode = RateMode::abr;
     c.target_bps = s.rung.bitrate_bps;
     c.max_bps = options.max_rate_factor * s.rung.bitrate_bps;
     c.buffer_ms = 2000;
-    c.preset = options.preset;
-    c.keyint_frames = static_cast<int>(frames_per_segment);
-    c.threads = options.threads;
-    c.latency = LatencyMode::vod;
     s.encoder = make_encoder(c);
     s.down = std::make_unique<FrameScaler>(source.width(), source.height(), c.width, c.height);
     if (options.measure_quality) {

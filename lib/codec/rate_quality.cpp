@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <memory>
 #include <cmath>
 
+#include "codec/backends.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/ladder.hpp"
 
@@ -128,18 +128,9 @@ std::vector<RateQualityPoint> rate_quality_grid(const std::vector<VideoFrame>& f
     scaled.reserve(frames.size());
     for (const VideoFrame& f : frames) scaled.push_back(down.scale(f));
     for (int crf : crfs) {
-      EncoderConfig c;
-      c.codec = options.codec;
-      c.backend = options.backend;
-      c.av1_encoder = options.av1_encoder;
-      c.width = w;
-      c.height = h;
-      c.fps = fps;
+      EncoderConfig c = codec::ladder_encoder_config(options, w, h, fps);
       c.rate_mode = RateMode::crf;
       c.quality = crf;
-      c.preset = options.preset;
-      c.threads = options.threads;
-      c.keyint_frames = static_cast<int>(std::llround(options.segment_s * fps));
       auto enc = make_encoder(c);
       VideoDecoder dec(c.codec, enc->extradata());
       std::vector<EncodedPacket> packets;
@@ -193,18 +184,17 @@ std::vector<LiveFrame> encode_live(VideoSource& source, EncoderConfig config,
   const bool scale = config.width != source.width() || config.height != source.height();
   std::unique_ptr<FrameScaler> scaler;
   if (scale) scaler = std::make_unique<FrameScaler>(source.width(), source.height(), config.width, config.height);
-  std::vector<LiveFrame> out;
-  std::map<std::int64_t, std::size_t> index;
+  std::vector<LiveFrame> out;  // out[pts]
   std::size_t next_step = !schedule.empty() && schedule.front().first == 0 ? 1 : 0;
   double target = config.target_bps;
   VideoFrame f;
   std::int64_t n = 0;
   const auto take = [&](const std::vector<EncodedPacket>& packets) {
     for (const auto& p : packets) {
-      const auto it = index.find(p.pts);
-      if (it == index.end()) continue;
-      out[it->second].bytes += p.data.size();
-      if (p.keyframe != KeyframeKind::none) out[it->second].keyframe = p.keyframe;
+      if (p.pts < 0 || p.pts >= static_cast<std::int64_t>(out.size())) continue;
+      LiveFrame& frame = out[static_cast<std::size_t>(p.pts)];
+      frame.bytes += p.data.size();
+      if (p.keyframe != KeyframeKind::none) frame.keyframe = p.keyframe;
     }
   };
   while ((max_frames <= 0 || n < max_frames) && source.next(f)) {
@@ -215,7 +205,6 @@ std::vector<LiveFrame> encode_live(VideoSource& source, EncoderConfig config,
       enc->set_rates({target, 0, 0});
       ++next_step;
     }
-    index[f.pts] = out.size();
     out.push_back({f.pts, target, 0, KeyframeKind::none});
     take(enc->encode(scale ? scaler->scale(f) : f, f.pts == 0));
   }

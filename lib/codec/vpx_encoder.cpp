@@ -169,13 +169,6 @@ class VpxEncoder final : public EncoderAdapter {
     }
   }
 
-  static void copy_plane(const std::uint8_t* src, int width, int height, unsigned char* dst, int stride) {
-    for (int row = 0; row < height; ++row) {
-      std::copy(src + static_cast<std::ptrdiff_t>(row) * width, src + static_cast<std::ptrdiff_t>(row + 1) * width,
-                dst + static_cast<std::ptrdiff_t>(row) * stride);
-    }
-  }
-
   std::vector<EncodedPacket> collect() {
     std::vector<EncodedPacket> out;
     vpx_codec_iter_t iter = nullptr;

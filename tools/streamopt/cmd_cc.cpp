@@ -166,25 +166,17 @@ int compare_traces(const Args& a, const std::vector<std::string>& specs) {
   fmt::print("| controller | traces | util % | tput kbps | qdelay p95 ms | frame p95 ms | loss % | skipped % |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
   for (const std::string& spec : specs) {
-    double util = 0, tput = 0, q95 = 0, f95 = 0, loss = 0, skipped = 0;
-    std::string label;
+    CcRunMeans means;
     for (const auto& file : files) {
       const CcRunResult r = run_cc_case(build_case(a, spec, file), run_options(a, a.has("packets")));
-      const CcFlowMetrics& f = r.metrics.flows.front();
-      label = f.label;
-      util += r.metrics.utilisation;
-      tput += f.throughput_bps;
-      q95 += f.queue_delay_p95_s;
-      f95 += f.frame_delay_p95_s;
-      loss += f.loss_fraction;
-      skipped += f.frames_skipped_fraction;
+      means.add(r);
       if (a.has("out")) {
         write_cc_result(r, std::filesystem::path(a.required("out")) / dir_name(spec) / file.filename());
       }
     }
-    const auto n = static_cast<double>(files.size());
-    fmt::print("| {} | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.1f} |\n", label, files.size(), util / n * 100,
-               tput / n / 1e3, q95 / n * 1e3, f95 / n * 1e3, loss / n * 100, skipped / n * 100);
+    fmt::print("| {} | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.1f} |\n", means.label, means.runs,
+               means.utilisation * 100, means.throughput_bps / 1e3, means.queue_delay_p95_s * 1e3,
+               means.frame_delay_p95_s * 1e3, means.loss_fraction * 100, means.frames_skipped_fraction * 100);
   }
   return 0;
 }

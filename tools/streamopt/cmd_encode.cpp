@@ -65,13 +65,25 @@ std::unique_ptr<VideoSource> open_source(const Args& a) {
   return open_video_files(files);
 }
 
+// --codec, --backend, --av1-encoder, --preset, --threads.
+EncoderConfig encoder_options(const Args& a) {
+  EncoderConfig c;
+  c.codec = parse_codec(a.required("codec"));
+  c.backend = parse_backend(a.get("backend", "libavcodec"));
+  c.av1_encoder = a.get("av1-encoder", "libsvtav1");
+  c.preset = a.get("preset", "");
+  c.threads = static_cast<int>(a.get_int("threads", 1));
+  return c;
+}
+
 LadderOptions ladder_options(const Args& a) {
+  const EncoderConfig c = encoder_options(a);
   LadderOptions o;
-  o.codec = parse_codec(a.required("codec"));
-  o.backend = parse_backend(a.get("backend", "libavcodec"));
-  o.av1_encoder = a.get("av1-encoder", "libsvtav1");
-  o.preset = a.get("preset", "");
-  o.threads = static_cast<int>(a.get_int("threads", 1));
+  o.codec = c.codec;
+  o.backend = c.backend;
+  o.av1_encoder = c.av1_encoder;
+  o.preset = c.preset;
+  o.threads = c.threads;
   o.max_frames = a.get_int("max-frames", 0);
   o.segment_s = a.get_double("segment-s", 4.0);
   o.name = a.get("name", "title");
@@ -206,12 +218,7 @@ std::vector<std::pair<double, double>> read_schedule(const std::string& path) {
 
 int live(const Args& a) {
   auto source = open_source(a);
-  EncoderConfig c;
-  c.codec = parse_codec(a.required("codec"));
-  c.backend = parse_backend(a.get("backend", "libavcodec"));
-  c.av1_encoder = a.get("av1-encoder", "libsvtav1");
-  c.preset = a.get("preset", "");
-  c.threads = static_cast<int>(a.get_int("threads", 1));
+  EncoderConfig c = encoder_options(a);
   c.rate_mode = parse_rate_mode(a.get("rate-mode", "cbr"));
   c.keyint_frames = 100000;
   if (a.has("size")) {
