@@ -26,7 +26,7 @@ struct EvaluationConfig {
   std::vector<AlgorithmSpec> algorithms;  ///< controllers; the name "oracle" means the oracle
   SimConfig sim = SimConfig::standard();  ///< simulator
   std::string qoe = "lin";                ///< QoE model spec
-  OracleOptions oracle;                   ///< oracle grid
+  OracleOptions oracle;                   ///< oracle grid (`oracle:k=v` options override it)
   unsigned threads = 0;                   ///< 0 = all hardware threads
   const Registry* registry = nullptr;     ///< nullptr = Registry::builtin()
   /// Called with (finished sessions, total) from worker threads; may be empty.
@@ -74,17 +74,73 @@ struct EvaluationResult {
 EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& manifest,
                           const EvaluationConfig& config);
 
+/// Finest and coarsest oracle grid steps `evaluate` accepts (in
+/// `EvaluationConfig::oracle` and in `oracle:time_step_s=...,buffer_step_s=...`):
+/// a finer grid merges fewer states and the search grows without bound.
+inline constexpr double kOracleMinTimeStepS = 0.01;
+inline constexpr double kOracleMinBufferStepS = 0.001;
+inline constexpr double kOracleMaxStepS = 60.0;
+
 /// The aggregate table as GitHub Markdown.
 std::string format_markdown_table(const EvaluationResult& result);
 /// The aggregate table as CSV with a header line.
 std::string format_csv(const EvaluationResult& result);
 /// The whole result (rows and per-session stats) as JSON.
 std::string format_json(const EvaluationResult& result);
+/// One row per session, in `result.sessions` order (algorithm-major, then
+/// set, then trace), under the header
+/// `trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,rebuffer_s,rebuffer_ratio,switches,startup_s`.
+/// Text fields are quoted (a `"` doubled); numbers are written in the
+/// shortest form that reads back to the same double; `startup_s` is
+/// `SessionStats::startup_delay_s`.
+std::string format_sessions_csv(const EvaluationResult& result);
 
-/// Writes `table.md`, `results.csv` and `results.json` into `dir` (created if
-/// needed), and, where sessions kept their segments, one Pensieve log per
-/// session under `dir/logs/ALGORITHM/TRACE_SET/TRACE`. Every file is written
-/// to a temporary name and renamed into place. Throws `Error` on I/O failure.
-void write_evaluation(const EvaluationResult& result, const std::filesystem::path& dir);
+/// What `write_evaluation` writes beside `table.md`, `results.csv` and `results.json`.
+struct EvaluationWriteOptions {
+  bool sessions_csv = false;  ///< also `sessions.csv` (`format_sessions_csv`)
+};
+
+/// A directory of output that appears complete or not at all. Everything is
+/// written under `staging()`, a fresh sibling of the target named
+/// `TARGET.tmp-XXXXXX` (the target's parent is created if needed). `commit()`
+/// renames the staging directory to the target when the target does not
+/// exist; when it does, it moves each top-level entry named in `owned` from
+/// the staging directory into the target, replacing the earlier one, and
+/// deletes owned entries the new set lacks (stale results of an earlier run),
+/// leaving everything else in the target alone; a failure part-way puts the
+/// earlier entries back. Nothing in the target changes before `commit()`.
+/// Destroying an uncommitted staging directory removes it with its contents.
+/// Throws `Error` on I/O failure, naming the path.
+class StagedDirectory {
+ public:
+  explicit StagedDirectory(const std::filesystem::path& target);
+  ~StagedDirectory();
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+  /// Where to write (exists and is empty after construction).
+  [[nodiscard]] const std::filesystem::path& staging() const { return staging_; }
+  /// Where the output ends up.
+  [[nodiscard]] const std::filesystem::path& target() const { return target_; }
+  /// Moves the output into place (see the class comment); call once.
+  void commit(const std::vector<std::string>& owned);
+
+ private:
+  std::filesystem::path target_;
+  std::filesystem::path staging_;
+  bool committed_ = false;
+};
+
+/// Writes `table.md`, `results.csv` and `results.json` into `dir`, with
+/// `options.sessions_csv` also `sessions.csv`, and, where sessions kept their
+/// segments, one Pensieve log per session under
+/// `dir/logs/ALGORITHM/TRACE_SET/TRACE`. The whole set is written into a
+/// `StagedDirectory` first and moved into place only when complete, so a
+/// failed write (a full disk, an error) leaves `dir` as it was: no
+/// results.csv without results.json, no partial logs. Earlier results in
+/// `dir` (those five names) are replaced as a set; other files there are
+/// left alone. Throws `Error` on I/O failure.
+void write_evaluation(const EvaluationResult& result, const std::filesystem::path& dir,
+                      const EvaluationWriteOptions& options = {});
 
 }  // namespace streamopt

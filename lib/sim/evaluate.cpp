@@ -7,12 +7,15 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "core/text_io.hpp"
 #include "streamopt/error.hpp"
+#include "streamopt/stats.hpp"
 
 namespace streamopt {
 
@@ -26,18 +29,15 @@ OracleOptions oracle_options(const AlgorithmSpec& spec, const OracleOptions& def
   out.time_step_s = o.get_double("time_step_s", defaults.time_step_s);
   out.buffer_step_s = o.get_double("buffer_step_s", defaults.buffer_step_s);
   o.check_all_used();
-  if (!(out.time_step_s > 0) || !(out.buffer_step_s > 0)) throw Error("oracle: grid steps must be > 0");
+  if (!(out.time_step_s >= kOracleMinTimeStepS && out.time_step_s <= kOracleMaxStepS)) {
+    throw Error(fmt::format("oracle: time_step_s {} is out of range [{}, {}]", out.time_step_s, kOracleMinTimeStepS,
+                            kOracleMaxStepS));
+  }
+  if (!(out.buffer_step_s >= kOracleMinBufferStepS && out.buffer_step_s <= kOracleMaxStepS)) {
+    throw Error(fmt::format("oracle: buffer_step_s {} is out of range [{}, {}]", out.buffer_step_s,
+                            kOracleMinBufferStepS, kOracleMaxStepS));
+  }
   return out;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  // Linear interpolation between closest ranks (numpy's default).
-  const double pos = p * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
 }
 
 }  // namespace
@@ -47,12 +47,15 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
   const Registry& registry = config.registry ? *config.registry : Registry::builtin();
   if (config.algorithms.empty()) throw Error("evaluate: no algorithms given");
   const QoeModel qoe(config.qoe, manifest);
+  // One copy of the manifest shared by every controller built (none copies it per session).
+  const auto shared_manifest = std::make_shared<const Manifest>(manifest);
+  const BuildContext context(registry, shared_manifest, config.qoe);
   // Fail fast on unknown names or options, before any work.
   for (const auto& spec : config.algorithms) {
     if (is_oracle(spec)) {
       (void)oracle_options(spec, config.oracle);
     } else {
-      (void)registry.make_abr(spec, manifest);
+      (void)registry.make_abr(spec, context);
     }
   }
   for (const auto& set : sets) {
@@ -89,7 +92,7 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
         if (is_oracle(spec)) {
           session = solve_oracle(trace, manifest, config.sim, qoe, oracle_options(spec, config.oracle)).session;
         } else {
-          auto abr = registry.make_abr(spec, manifest);
+          auto abr = registry.make_abr(spec, context);
           session = simulate(trace, manifest, *abr, config.sim, qoe);
         }
         auto& out = result.sessions[i];
@@ -166,9 +169,9 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
         const double oracle = oracle_mean[s];
         row.percent_of_oracle = oracle > 0 ? 100.0 * (qoe_sum / n) / oracle : std::nan("");
       }
-      row.p10_session_qoe = percentile(session_qoe, 0.10);
-      row.p50_session_qoe = percentile(session_qoe, 0.50);
-      row.p90_session_qoe = percentile(session_qoe, 0.90);
+      row.p10_session_qoe = stats::percentile(session_qoe, 0.10);
+      row.p50_session_qoe = stats::percentile(session_qoe, 0.50);
+      row.p90_session_qoe = stats::percentile(session_qoe, 0.90);
       result.rows.push_back(row);
     }
   }
@@ -179,6 +182,13 @@ namespace {
 
 std::string number(double v, int digits) {
   return std::isnan(v) ? std::string("n/a") : fmt::format("{:.{}f}", v, digits);
+}
+
+// A CSV text field: always quoted, a quote doubled.
+std::string quote(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
 }
 
 }  // namespace
@@ -205,11 +215,6 @@ std::string format_csv(const EvaluationResult& result) {
       "algorithm,trace_set,sessions,qoe_per_segment,utility_per_segment,rebuffer_penalty_per_segment,"
       "smoothness_penalty_per_segment,percent_of_oracle,p10_session_qoe,p50_session_qoe,"
       "p90_session_qoe,mean_bitrate_bps,rebuffer_ratio,switches\n";
-  const auto quote = [](const std::string& s) {
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
   for (const auto& r : result.rows) {
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", quote(r.algorithm), quote(r.trace_set),
                        r.sessions, r.qoe_per_segment, r.utility_per_segment, r.rebuffer_penalty_per_segment,
@@ -260,21 +265,135 @@ std::string format_json(const EvaluationResult& result) {
   return doc.dump(1) + "\n";
 }
 
-void write_evaluation(const EvaluationResult& result, const std::filesystem::path& dir) {
-  namespace fs = std::filesystem;
+std::string format_sessions_csv(const EvaluationResult& result) {
+  std::string out =
+      "trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,rebuffer_s,rebuffer_ratio,switches,"
+      "startup_s\n";
+  for (const auto& s : result.sessions) {
+    const auto& st = s.stats;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", quote(s.trace_set), quote(s.trace), quote(s.algorithm),
+                       st.segments, st.qoe_per_segment, st.mean_bitrate_bps, st.rebuffer_s, st.rebuffer_ratio,
+                       st.switches, st.startup_delay_s);
+  }
+  return out;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void io_error(const fs::path& path, const char* what, const std::error_code& ec) {
+  throw Error(fmt::format("{}: {}: {}", path.string(), what, ec.message()));
+}
+
+// A relative path from untrusted names that stays inside its root: no empty,
+// "." or ".." components, not absolute.
+fs::path inside(const std::string& a, const std::string& b, const std::string& c) {
+  fs::path out;
+  for (const std::string& part : {a, b, c}) {
+    const fs::path p(part);
+    if (p.is_absolute()) throw Error(fmt::format("log path component '{}' is absolute", part));
+    for (const auto& component : p) {
+      if (component.empty() || component == "." || component == "..") {
+        throw Error(fmt::format("log path component '{}' leaves the logs directory", part));
+      }
+    }
+    out /= p;
+  }
+  return out;
+}
+
+}  // namespace
+
+StagedDirectory::StagedDirectory(const fs::path& target) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create directory: {}", dir.string(), ec.message()));
-  detail::write_file_atomic(dir / "table.md", format_markdown_table(result));
-  detail::write_file_atomic(dir / "results.csv", format_csv(result));
-  detail::write_file_atomic(dir / "results.json", format_json(result));
+  fs::path t = fs::absolute(target, ec);
+  if (ec) io_error(target, "cannot resolve the path", ec);
+  t = t.lexically_normal();
+  if (!t.has_filename()) t = t.parent_path();
+  target_ = t;
+  const fs::path parent = t.parent_path();
+  fs::create_directories(parent, ec);
+  if (ec) io_error(parent, "cannot create directory", ec);
+  if (fs::exists(t, ec) && !fs::is_directory(t, ec)) throw Error(fmt::format("{}: exists and is not a directory", t.string()));
+  std::random_device seed;
+  std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const fs::path candidate = parent / fmt::format("{}.tmp-{:06x}", t.filename().string(), random() & 0xffffff);
+    if (fs::create_directory(candidate, ec)) {
+      staging_ = candidate;
+      return;
+    }
+    if (ec) io_error(candidate, "cannot create directory", ec);
+  }
+  throw Error(fmt::format("{}: cannot find a free temporary name beside it", t.string()));
+}
+
+StagedDirectory::~StagedDirectory() {
+  if (committed_ || staging_.empty()) return;
+  std::error_code ignored;
+  fs::remove_all(staging_, ignored);
+}
+
+void StagedDirectory::commit(const std::vector<std::string>& owned) {
+  if (committed_) throw Error(fmt::format("{}: output committed twice", target_.string()));
+  std::error_code ec;
+  if (!fs::exists(target_, ec)) {
+    fs::rename(staging_, target_, ec);
+    if (ec) io_error(target_, "cannot move the new output into place", ec);
+    committed_ = true;
+    return;
+  }
+  if (!fs::is_directory(target_, ec)) throw Error(fmt::format("{}: exists and is not a directory", target_.string()));
+  // Earlier entries go to `old` inside the staging directory until the new
+  // set is in; on a failure they come back.
+  const fs::path old = staging_ / ".replaced";
+  fs::create_directory(old, ec);
+  if (ec) io_error(old, "cannot create directory", ec);
+  std::vector<std::string> displaced;
+  std::vector<std::string> installed;
+  try {
+    for (const std::string& name : owned) {
+      const fs::path to = target_ / name;
+      if (fs::symlink_status(to, ec).type() != fs::file_type::not_found) {
+        fs::rename(to, old / name, ec);
+        if (ec) io_error(to, "cannot move the earlier output aside", ec);
+        displaced.push_back(name);
+      }
+      const fs::path from = staging_ / name;
+      if (fs::exists(from, ec)) {
+        fs::rename(from, to, ec);
+        if (ec) io_error(to, "cannot move the new output into place", ec);
+        installed.push_back(name);
+      }
+    }
+  } catch (...) {
+    std::error_code ignored;
+    for (const std::string& name : installed) fs::rename(target_ / name, staging_ / name, ignored);
+    for (const std::string& name : displaced) fs::rename(old / name, target_ / name, ignored);
+    throw;
+  }
+  committed_ = true;
+  fs::remove_all(staging_, ec);  // the earlier entries; a leftover is harmless
+}
+
+void write_evaluation(const EvaluationResult& result, const std::filesystem::path& dir,
+                      const EvaluationWriteOptions& options) {
+  StagedDirectory out(dir);
+  const fs::path& d = out.staging();
+  detail::write_file_atomic(d / "table.md", format_markdown_table(result));
+  detail::write_file_atomic(d / "results.csv", format_csv(result));
+  detail::write_file_atomic(d / "results.json", format_json(result));
+  if (options.sessions_csv) detail::write_file_atomic(d / "sessions.csv", format_sessions_csv(result));
+  std::error_code ec;
   for (const auto& s : result.sessions) {
     if (s.segments.empty()) continue;
-    const fs::path log_dir = dir / "logs" / s.algorithm / s.trace_set;
-    fs::create_directories(log_dir, ec);
-    if (ec) throw Error(fmt::format("{}: cannot create directory: {}", log_dir.string(), ec.message()));
-    write_pensieve_log(s.segments, log_dir / s.trace);
+    const fs::path file = d / "logs" / inside(s.algorithm, s.trace_set, s.trace);
+    fs::create_directories(file.parent_path(), ec);
+    if (ec) io_error(file.parent_path(), "cannot create directory", ec);
+    write_pensieve_log(s.segments, file);
   }
+  out.commit({"table.md", "results.csv", "results.json", "sessions.csv", "logs"});
 }
 
 }  // namespace streamopt

@@ -2,76 +2,97 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
-
-#include "streamopt/error.hpp"
+#include <cstdio>
+#include <system_error>
 
 namespace streamopt::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued,
-           const std::set<std::string>& flags) {
-  for (std::size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a.rfind("--", 0) != 0 || a == "--") {
-      positional_.push_back(a);
-      continue;
-    }
-    std::string key = a.substr(2);
-    std::string value;
-    bool inline_value = false;
-    if (const auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-      inline_value = true;
-    }
-    if (flags.count(key)) {
-      if (inline_value) throw Error(fmt::format("option --{} takes no value", key));
-      flags_.insert(key);
-    } else if (valued.count(key)) {
-      if (!inline_value) {
-        if (i + 1 >= argv.size()) throw Error(fmt::format("option --{} needs a value", key));
-        value = argv[++i];
-      }
-      if (values_.count(key)) throw Error(fmt::format("option --{} given twice", key));
-      values_[key] = value;
-    } else {
-      throw Error(fmt::format("unknown option --{} (see --help)", key));
-    }
+namespace {
+
+// Strict parse of a whole string as a finite double ("+" allowed in front).
+bool parse_number(const std::string& text, double& value) {
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  if (begin == end) return false;
+  const auto r = std::from_chars(begin, end, value);
+  return r.ec == std::errc() && r.ptr == end && std::isfinite(value);
+}
+
+}  // namespace
+
+void configure(CLI::App& app) {
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.option_defaults()->disable_flag_override()->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+  app.get_formatter()->column_width(36);
+}
+
+bool parse(CLI::App& app, std::vector<std::string> argv) {
+  std::reverse(argv.begin(), argv.end());  // CLI11 takes the words last first
+  try {
+    app.parse(argv);
+    return true;
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return false;
+  } catch (const CLI::CallForAllHelp&) {
+    std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
+    return false;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(fmt::format("{} (see --help)", e.what()));
   }
 }
 
-std::string Args::required(const std::string& key) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) throw Error(fmt::format("missing required option --{} (see --help)", key));
-  return it->second;
+CLI::Validator number_in(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double v = 0;
+        if (!parse_number(text, v)) return fmt::format("'{}' is not a finite number", text);
+        if (v < lo || v > hi) return fmt::format("{} is out of range [{}, {}]", text, lo, hi);
+        return {};
+      },
+      fmt::format("[{}, {}]", lo, hi));
 }
 
-std::string Args::get(const std::string& key, const std::string& fallback) const {
-  const auto it = values_.find(key);
-  return it == values_.end() ? fallback : it->second;
+CLI::Validator number_above(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        double v = 0;
+        if (!parse_number(text, v)) return fmt::format("'{}' is not a finite number", text);
+        if (!(v > lo) || v > hi) return fmt::format("{} is out of range ({}, {}]", text, lo, hi);
+        return {};
+      },
+      fmt::format("({}, {}]", lo, hi));
 }
 
-double Args::get_double(const std::string& key, double fallback) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  if (it->second.empty() || *end != '\0' || !std::isfinite(v)) {
-    throw Error(fmt::format("option --{}: '{}' is not a number", key, it->second));
-  }
-  return v;
+CLI::Validator integer_in(long long lo, long long hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        long long v = 0;
+        const char* begin = text.data();
+        const char* end = text.data() + text.size();
+        if (begin != end && *begin == '+') ++begin;
+        const auto r = std::from_chars(begin, end, v);
+        if (begin == end || r.ec == std::errc::invalid_argument || r.ptr != end) {
+          return fmt::format("'{}' is not an integer", text);
+        }
+        if (r.ec == std::errc::result_out_of_range || v < lo || v > hi) {
+          return fmt::format("{} is out of range [{}, {}]", text, lo, hi);
+        }
+        return {};
+      },
+      fmt::format("[{}, {}]", lo, hi));
 }
 
-long Args::get_int(const std::string& key, long fallback) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) return fallback;
-  char* end = nullptr;
-  const long v = std::strtol(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end != '\0') {
-    throw Error(fmt::format("option --{}: '{}' is not an integer", key, it->second));
-  }
-  return v;
+void needs(const CLI::Option* a, const CLI::Option* b) {
+  if (a->count() > 0 && b->count() == 0) throw UsageError(fmt::format("{} needs {}", a->get_name(), b->get_name()));
+}
+
+void refuse(const CLI::Option* o, const std::string& why) {
+  if (o->count() > 0) throw UsageError(fmt::format("{} does not apply {}", o->get_name(), why));
 }
 
 std::vector<std::string> split_list(const std::string& text) {

@@ -1,33 +1,49 @@
 #pragma once
-// Command-line parsing for the streamopt tool: `--key value` options,
-// `--flag` switches and positional arguments, with unknown options rejected.
+// Command-line parsing for the streamopt tool, on CLI11. Each command builds a
+// CLI::App whose options carry their checks (finite numbers within documented
+// ranges), so the help is generated from the options the command reads and an
+// option cannot be accepted without being declared. A bad, unknown or missing
+// option is a usage error: main() prints it, naming the option, and exits 2.
 
-#include <map>
-#include <set>
+#include <CLI/CLI.hpp>
+
 #include <string>
 #include <vector>
 
+#include "streamopt/error.hpp"
+
 namespace streamopt::cli {
 
-class Args {
+// A usage error found after parsing (a combination of options that does not
+// go together, a value out of range for the input it applies to); exit 2.
+class UsageError : public Error {
  public:
-  // `valued` lists options that take a value, `flags` those that do not.
-  // Throws streamopt::Error on unknown options or missing values.
-  Args(const std::vector<std::string>& argv, const std::set<std::string>& valued,
-       const std::set<std::string>& flags);
-  [[nodiscard]] bool has(const std::string& key) const { return values_.count(key) || flags_.count(key); }
-  // The value, or throws "missing required option --key".
-  [[nodiscard]] std::string required(const std::string& key) const;
-  [[nodiscard]] std::string get(const std::string& key, const std::string& fallback) const;
-  [[nodiscard]] double get_double(const std::string& key, double fallback) const;
-  [[nodiscard]] long get_int(const std::string& key, long fallback) const;
-  [[nodiscard]] const std::vector<std::string>& positional() const { return positional_; }
-
- private:
-  std::map<std::string, std::string> values_;
-  std::set<std::string> flags_;
-  std::vector<std::string> positional_;
+  using Error::Error;
 };
+
+// Sets up a command's app: the `--help`/`-h` flag, flags that refuse a value
+// (`--explain=3`), options given at most once, and the help layout.
+void configure(CLI::App& app);
+
+// Parses `argv`, the words after the command name. Returns false when help
+// was asked for (and printed to stdout): the caller exits 0. Throws
+// UsageError on an unknown, repeated, missing or badly valued option.
+bool parse(CLI::App& app, std::vector<std::string> argv);
+
+// A finite number in [lo, hi]; the message names the option and the range.
+CLI::Validator number_in(double lo, double hi);
+// A finite number in (lo, hi].
+CLI::Validator number_above(double lo, double hi);
+// An integer in [lo, hi].
+CLI::Validator integer_in(long long lo, long long hi);
+
+// True when the option was on the command line.
+inline bool given(const CLI::Option* o) { return o->count() > 0; }
+
+// Throws UsageError "--A needs --B" when `a` was given and `b` was not.
+void needs(const CLI::Option* a, const CLI::Option* b);
+// Throws UsageError "--NAME does not apply WHY" when `o` was given.
+void refuse(const CLI::Option* o, const std::string& why);
 
 // Splits "a,b,c" (no empty items).
 std::vector<std::string> split_list(const std::string& text);

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 
@@ -18,63 +19,123 @@ namespace streamopt::cli {
 
 namespace {
 
-constexpr const char* kHelp = R"(usage: streamopt cc SUBCOMMAND ...
+// Options of cc run and cc compare.
+struct CcOptions {
+  std::string cc;
+  std::string case_name;
+  std::string trace;
+  std::string out;
+  double time_scale = 1.0;
+  std::string trace_format = "auto";
+  double duration_s = 0;
+  double queue_ms = 300;
+  double delay_ms = 50;
+  double loss = 0;
+  long long seed = 1;
+  double interval_s = 0.1;
+  bool packets = false;
+  std::string encoder;
+  std::string encoder_size;
+  std::string encoder_input;
+  CLI::Option* case_opt = nullptr;
+  CLI::Option* trace_opt = nullptr;
+  CLI::Option* out_opt = nullptr;
+  CLI::Option* time_scale_opt = nullptr;
+  CLI::Option* trace_format_opt = nullptr;
+  CLI::Option* duration_opt = nullptr;
+  CLI::Option* queue_opt = nullptr;
+  CLI::Option* delay_opt = nullptr;
+  CLI::Option* encoder_opt = nullptr;
+  CLI::Option* encoder_size_opt = nullptr;
+  CLI::Option* encoder_input_opt = nullptr;
+};
 
-  run --cc NAME[:key=value,...] (--case CASE | --trace FILE) [--out DIR] [options]
-      one controller on one case: metrics table on stdout; with --out, packets.csv,
-      intervals.csv and metrics.json in DIR
-  compare --cc A,B,... (--case CASE | --trace FILE|DIR) [--out DIR] [options]
-      each controller on the same case, one summary row per controller and flow;
-      with --out, one sub-directory per controller. With a trace directory: one
-      row per controller, means over every trace in it
-  cases
-      the built-in RFC 8867 cases
+void add_cc_options(CLI::App& app, CcOptions& o, bool compare) {
+  app.add_option("--cc", o.cc,
+                 compare ? "controllers, comma-separated (options continue the preceding name)"
+                         : "the controller, e.g. gcc:profile=draft02")
+      ->required()
+      ->type_name(compare ? "A,B,..." : "NAME[:k=v,...]");
+  o.case_opt = app.add_option("--case", o.case_name, "an RFC 8867 case (streamopt cc cases)")->type_name("CASE");
+  o.trace_opt = app.add_option("--trace", o.trace,
+                               compare ? "a capacity trace, or a directory: one row of means per controller over "
+                                         "every trace in it"
+                                       : "a capacity trace: one media flow, 50 ms one-way delay, 300 ms queue")
+                    ->type_name(compare ? "FILE|DIR" : "FILE");
+  o.out_opt = app.add_option("--out", o.out,
+                             compare ? "one sub-directory per controller (per trace with a trace directory)"
+                                     : "write packets.csv, intervals.csv and metrics.json into DIR")
+                  ->type_name("DIR");
+  o.time_scale_opt = app.add_option("--time-scale", o.time_scale, "--case: shorten every time in the case by K [default: 1]")
+                         ->type_name("K")
+                         ->check(number_above(0, 1));
+  o.trace_format_opt = app.add_option("--trace-format", o.trace_format, "--trace: file format [default: auto]")
+                           ->type_name("FORMAT")
+                           ->check(CLI::IsMember({"auto", "cooked", "mahimahi", "sabre"}));
+  o.duration_opt = app.add_option("--duration-s", o.duration_s, "--trace: simulate S seconds, 0 = the trace's length [default: 0]")
+                       ->type_name("S")
+                       ->check(number_in(0, 7 * 86400));
+  o.queue_opt = app.add_option("--queue-ms", o.queue_ms, "drop-tail queue limit [default: the case's, 300]")
+                    ->type_name("MS")
+                    ->check(number_above(0, 60000));
+  o.delay_opt = app.add_option("--delay-ms", o.delay_ms, "one-way delay of every flow [default: the case's]")
+                    ->type_name("MS")
+                    ->check(number_in(0, 60000));
+  app.add_option("--loss", o.loss, "random loss probability per packet [default: 0]")->type_name("P")->check(number_in(0, 1));
+  app.add_option("--seed", o.seed, "seed of random loss and frame sizes [default: 1]")
+      ->type_name("N")
+      ->check(integer_in(0, 1000000000000000000LL));
+  app.add_option("--interval-s", o.interval_s, "sampling period of intervals.csv [default: 0.1]")
+      ->type_name("S")
+      ->check(number_in(0.01, 3600));
+  if (compare) app.add_flag("--packets", o.packets, "also write packets.csv per controller (with --out)");
+  o.encoder_opt = app.add_option("--encoder", o.encoder,
+                                 "media frame sizes from a real live encoder (codec component): h264, h265, vp8, "
+                                 "vp9, av1, e.g. vp8:libvpx; rates follow the controller")
+                      ->type_name("CODEC[:BACKEND]");
+  o.encoder_size_opt = app.add_option("--encoder-size", o.encoder_size, "--encoder: encoded size [default: 640x360]")
+                           ->type_name("WxH");
+  o.encoder_input_opt = app.add_option("--encoder-input", o.encoder_input,
+                                       "--encoder: video to encode, looped [default: a synthetic moving pattern]")
+                            ->type_name("FILE[,FILE...]");
+}
 
-options:
-  --time-scale K        shorten every time in the case by K in (0, 1] (default 1)
-  --trace-format F      auto | cooked | mahimahi | sabre (default auto)
-  --duration-s S        trace cases: simulate S seconds (default: the trace's length)
-  --queue-ms MS         drop-tail queue limit in ms (default: the case's, 300)
-  --delay-ms MS         one-way delay of every flow in ms (default: the case's)
-  --loss P              random loss probability per packet (default 0)
-  --seed N              seed of random loss and frame sizes (default 1)
-  --interval-s S        sampling period of intervals.csv (default 0.1)
-  --packets             compare: also write packets.csv per controller
-  --encoder CODEC[:BACKEND]  media frame sizes from a real live encoder (codec component):
-                        h264, h265, vp8, vp9, av1, e.g. vp8:libvpx; rates follow the controller
-  --encoder-size WxH    encoded size (default 640x360)
-  --encoder-input FILE[,FILE...]  video to encode, looped (default: a synthetic moving pattern)
-
-Controllers: streamopt list. Cases: streamopt cc cases.
-)";
-
-const std::set<std::string> kValued = {"cc",       "case",     "trace", "out",  "time-scale", "trace-format",
-                                       "duration-s", "queue-ms", "delay-ms", "loss", "seed",       "interval-s",
-                                       "encoder", "encoder-size", "encoder-input"};
+// The checks of option combinations, once after parsing.
+void check_cc_options(const CcOptions& o) {
+  if (given(o.case_opt) == given(o.trace_opt)) throw UsageError("give exactly one of --case or --trace");
+  if (given(o.case_opt)) {
+    refuse(o.trace_format_opt, "to --case (only to --trace)");
+    refuse(o.duration_opt, "to --case (only to --trace)");
+  } else {
+    refuse(o.time_scale_opt, "to --trace (only to --case)");
+  }
+  needs(o.encoder_size_opt, o.encoder_opt);
+  needs(o.encoder_input_opt, o.encoder_opt);
+}
 
 // --encoder: every media flow takes its frame sizes from a real encoder.
-void attach_encoder(const Args& a, CcCase& c) {
-  if (!a.has("encoder")) {
-    if (a.has("encoder-size") || a.has("encoder-input")) throw Error("--encoder-size and --encoder-input need --encoder");
-    return;
-  }
+void attach_encoder(const CcOptions& o, CcCase& c) {
+  if (!given(o.encoder_opt)) return;
 #ifdef STREAMOPT_HAVE_CODECS
-  const std::string spec = a.required("encoder");
+  const std::string& spec = o.encoder;
   const auto colon = spec.find(':');
   EncoderConfig config;
   config.codec = parse_codec(spec.substr(0, colon));
   if (colon != std::string::npos) config.backend = parse_backend(spec.substr(colon + 1));
   config.width = 640;
   config.height = 360;
-  if (a.has("encoder-size")) {
-    const std::string size = a.required("encoder-size");
+  if (given(o.encoder_size_opt)) {
     char x = 0;
-    std::istringstream in(size);
-    if (!(in >> config.width >> x >> config.height) || x != 'x') throw Error("--encoder-size: expected WxH, e.g. 640x360");
+    std::string rest;
+    std::istringstream in(o.encoder_size);
+    if (!(in >> config.width >> x >> config.height) || x != 'x' || (in >> rest) || config.width <= 0 ||
+        config.height <= 0 || config.width > 8192 || config.height > 8192) {
+      throw UsageError("--encoder-size: expected WxH within 8192x8192, e.g. 640x360");
+    }
   }
   std::vector<std::filesystem::path> inputs;
-  if (a.has("encoder-input")) {
-    for (const std::string& f : split_list(a.required("encoder-input"))) inputs.emplace_back(f);
+  if (given(o.encoder_input_opt)) {
+    for (const std::string& f : split_list(o.encoder_input)) inputs.emplace_back(f);
   }
   for (FlowConfig& f : c.flows) {
     if (f.kind != FlowKind::media) continue;
@@ -90,49 +151,40 @@ void attach_encoder(const Args& a, CcCase& c) {
   }
 #else
   (void)c;
-  throw Error("--encoder needs the codec component (built with STREAMOPT_WITH_CODECS=OFF)");
+  throw UsageError("--encoder needs the codec component (built with STREAMOPT_WITH_CODECS=OFF)");
 #endif
 }
 
 // The case of --case, or of one trace file (`trace`, when given).
-CcCase build_case(const Args& a, const std::string& cc, const std::filesystem::path& trace = {}) {
-  if (a.has("case") == a.has("trace")) throw Error("give exactly one of --case or --trace");
+CcCase build_case(const CcOptions& o, const std::string& cc, const std::filesystem::path& trace = {}) {
   CcCase c;
-  if (a.has("case")) {
-    c = make_cc_case(a.required("case"), cc, a.get_double("time-scale", 1.0));
+  if (given(o.case_opt)) {
+    c = make_cc_case(o.case_name, cc, o.time_scale);
   } else {
-    const std::filesystem::path file = trace.empty() ? std::filesystem::path(a.required("trace")) : trace;
-    c = make_trace_case(read_trace(file, parse_trace_format(a.get("trace-format", "auto"))), cc,
-                        a.get_double("duration-s", 0));
+    const std::filesystem::path file = trace.empty() ? std::filesystem::path(o.trace) : trace;
+    c = make_trace_case(read_trace(file, parse_trace_format(o.trace_format)), cc, o.duration_s);
   }
-  if (a.has("queue-ms")) {
-    const double queue_ms = a.get_double("queue-ms", 300);
-    if (!(queue_ms > 0)) throw Error("--queue-ms must be > 0");
-    c.link.queue_limit_s = queue_ms / 1e3;
+  if (given(o.queue_opt)) c.link.queue_limit_s = o.queue_ms / 1e3;
+  if (given(o.delay_opt)) {
+    for (FlowConfig& f : c.flows) f.one_way_delay_s = o.delay_ms / 1e3;
   }
-  if (a.has("delay-ms")) {
-    const double delay_ms = a.get_double("delay-ms", 50);
-    for (FlowConfig& f : c.flows) f.one_way_delay_s = delay_ms / 1e3;
-  }
-  c.link.random_loss = a.get_double("loss", 0);
-  const long seed = a.get_int("seed", 1);
-  if (seed < 0) throw Error("--seed must be >= 0");
-  c.link.seed = static_cast<std::uint64_t>(seed);
-  attach_encoder(a, c);
+  c.link.random_loss = o.loss;
+  c.link.seed = static_cast<std::uint64_t>(o.seed);
+  attach_encoder(o, c);
   return c;
 }
 
-CcRunOptions run_options(const Args& a, bool keep_packets) {
-  CcRunOptions o;
-  o.interval_s = a.get_double("interval-s", 0.1);
-  o.keep_packets = keep_packets;
-  return o;
+CcRunOptions run_options(const CcOptions& o, bool keep_packets) {
+  CcRunOptions r;
+  r.interval_s = o.interval_s;
+  r.keep_packets = keep_packets;
+  return r;
 }
 
-std::vector<std::string> controller_specs(const Args& a) {
+std::vector<std::string> controller_specs(const CcOptions& o) {
   std::vector<std::string> specs;
-  for (const AlgorithmSpec& s : parse_spec_list(a.required("cc"))) specs.push_back(s.to_string());
-  if (specs.empty()) throw Error("--cc names no controller");
+  for (const AlgorithmSpec& s : parse_spec_list(o.cc)) specs.push_back(s.to_string());
+  if (specs.empty()) throw UsageError("--cc names no controller");
   return specs;
 }
 
@@ -144,14 +196,14 @@ std::string dir_name(std::string spec) {
   return spec;
 }
 
-int run_one(const Args& a) {
-  const auto specs = controller_specs(a);
-  if (specs.size() != 1) throw Error("cc run takes one controller; use cc compare for several");
-  const CcRunResult r = run_cc_case(build_case(a, specs[0]), run_options(a, a.has("out")));
+int run_one(const CcOptions& o) {
+  const auto specs = controller_specs(o);
+  if (specs.size() != 1) throw UsageError("cc run takes one controller; use cc compare for several");
+  const CcRunResult r = run_cc_case(build_case(o, specs[0]), run_options(o, given(o.out_opt)));
   fmt::print("{}", format_cc_metrics(r));
-  if (a.has("out")) {
-    write_cc_result(r, a.required("out"));
-    fmt::print("\nwrote {}\n", a.required("out"));
+  if (given(o.out_opt)) {
+    write_cc_result(r, o.out);
+    fmt::print("\nwrote {}\n", o.out);
   }
   return 0;
 }
@@ -161,18 +213,16 @@ std::string cell(double v, double scale, const char* format) {
 }
 
 // compare over every trace of a directory: one row of means per controller.
-int compare_traces(const Args& a, const std::vector<std::string>& specs) {
-  const auto files = list_trace_files(a.required("trace"));
+int compare_traces(const CcOptions& o, const std::vector<std::string>& specs) {
+  const auto files = list_trace_files(o.trace);
   fmt::print("| controller | traces | util % | tput kbps | qdelay p95 ms | frame p95 ms | loss % | skipped % |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
   for (const std::string& spec : specs) {
     CcRunMeans means;
     for (const auto& file : files) {
-      const CcRunResult r = run_cc_case(build_case(a, spec, file), run_options(a, a.has("packets")));
+      const CcRunResult r = run_cc_case(build_case(o, spec, file), run_options(o, o.packets));
       means.add(r);
-      if (a.has("out")) {
-        write_cc_result(r, std::filesystem::path(a.required("out")) / dir_name(spec) / file.filename());
-      }
+      if (given(o.out_opt)) write_cc_result(r, std::filesystem::path(o.out) / dir_name(spec) / file.filename());
     }
     fmt::print("| {} | {} | {:.1f} | {:.0f} | {:.0f} | {:.0f} | {:.2f} | {:.1f} |\n", means.label, means.runs,
                means.utilisation * 100, means.throughput_bps / 1e3, means.queue_delay_p95_s * 1e3,
@@ -181,20 +231,20 @@ int compare_traces(const Args& a, const std::vector<std::string>& specs) {
   return 0;
 }
 
-int compare(const Args& a) {
-  const auto specs = controller_specs(a);
-  if (a.has("trace") && std::filesystem::is_directory(a.required("trace"))) return compare_traces(a, specs);
+int compare(const CcOptions& o) {
+  const auto specs = controller_specs(o);
+  if (given(o.trace_opt) && std::filesystem::is_directory(o.trace)) return compare_traces(o, specs);
   fmt::print("| controller | case | util % | Jain | flow | tput kbps | qdelay p95 ms | frame p95 ms | loss % | ramp-up s |\n");
   fmt::print("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& spec : specs) {
-    const CcRunResult r = run_cc_case(build_case(a, spec), run_options(a, a.has("packets")));
+    const CcRunResult r = run_cc_case(build_case(o, spec), run_options(o, o.packets));
     for (const CcFlowMetrics& f : r.metrics.flows) {
       fmt::print("| {} | {} | {:.1f} | {:.3f} | {} | {} | {} | {} | {:.2f} | {} |\n", f.label, r.case_name,
                  r.metrics.utilisation * 100, r.metrics.jain_fairness, f.flow, cell(f.throughput_bps, 1e-3, "{:.0f}"),
                  cell(f.queue_delay_p95_s, 1e3, "{:.0f}"), cell(f.frame_delay_p95_s, 1e3, "{:.0f}"),
                  f.loss_fraction * 100, cell(f.ramp_up_s, 1, "{:.1f}"));
     }
-    if (a.has("out")) write_cc_result(r, std::filesystem::path(a.required("out")) / dir_name(spec));
+    if (given(o.out_opt)) write_cc_result(r, std::filesystem::path(o.out) / dir_name(spec));
   }
   return 0;
 }
@@ -202,27 +252,40 @@ int compare(const Args& a) {
 }  // namespace
 
 int run_cc(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    fmt::print("{}", kHelp);
-    return argv.empty() ? 2 : 0;
+  CLI::App app("Congestion controllers on the packet-level link simulator.", "streamopt cc");
+  configure(app);
+  app.require_subcommand(1);
+  CcOptions run_opts;
+  auto* run_cmd = app.add_subcommand(
+      "run", "one controller on one case: the metrics table on stdout; with --out, packets.csv, intervals.csv and "
+             "metrics.json in DIR");
+  add_cc_options(*run_cmd, run_opts, false);
+  CcOptions compare_opts;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "each controller on the same case or trace, one summary row per controller and flow");
+  add_cc_options(*compare_cmd, compare_opts, true);
+  auto* cases_cmd = app.add_subcommand("cases", "the built-in RFC 8867 cases");
+  app.footer("Controllers: streamopt list. Run 'streamopt cc SUBCOMMAND --help' for a subcommand's options.");
+  if (argv.empty()) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
   }
-  const std::string sub = argv[0];
-  const Args a(std::vector<std::string>(argv.begin() + 1, argv.end()), kValued, {"help", "packets"});
-  if (a.has("help")) {
-    fmt::print("{}", kHelp);
-    return 0;
+  if (!parse(app, argv)) return 0;
+  if (*run_cmd) {
+    check_cc_options(run_opts);
+    return run_one(run_opts);
   }
-  if (!a.positional().empty()) throw Error(fmt::format("cc {}: unexpected argument '{}'", sub, a.positional()[0]));
-  if (sub == "run") return run_one(a);
-  if (sub == "compare") return compare(a);
-  if (sub == "cases") {
-    for (const std::string& name : cc_case_names()) {
-      const CcCase c = make_cc_case(name, "gcc");
-      fmt::print("  {:<20} {} ({:.0f} s)\n", name, c.description, c.duration_s);
-    }
-    return 0;
+  if (*compare_cmd) {
+    check_cc_options(compare_opts);
+    needs(compare_cmd->get_option("--packets"), compare_opts.out_opt);
+    return compare(compare_opts);
   }
-  throw Error(fmt::format("unknown cc subcommand '{}' (run, compare, cases)", sub));
+  (void)cases_cmd;
+  for (const std::string& name : cc_case_names()) {
+    const CcCase c = make_cc_case(name, "gcc");
+    fmt::print("  {:<20} {} ({:.0f} s)\n", name, c.description, c.duration_s);
+  }
+  return 0;
 }
 
 }  // namespace streamopt::cli

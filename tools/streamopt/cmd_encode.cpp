@@ -3,10 +3,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <filesystem>
 #include <sstream>
 
 #include "args.hpp"
+#include "core/text_io.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/ladder.hpp"
 
@@ -14,82 +15,94 @@ namespace streamopt::cli {
 
 namespace {
 
-constexpr const char* kHelp = R"(usage: streamopt encode SUBCOMMAND ...
+// Options of ladder, hull and live (each declares the ones it reads).
+struct EncodeOptions {
+  std::vector<std::string> input;
+  std::string synthetic;
+  std::string codec;
+  std::string backend = "libavcodec";
+  std::string av1_encoder = "libsvtav1";
+  std::string preset;
+  long long threads = 1;
+  long long max_frames = 0;
+  std::string name = "title";
+  bool no_quality = false;
+  bool quiet = false;
+  double segment_s = 4.0;
+  std::string rungs;
+  std::string out;
+  std::string resolutions;
+  std::string crfs;
+  std::string targets;
+  std::string rate_schedule;
+  std::string size;
+  std::string rate_mode = "cbr";
+  CLI::Option* input_opt = nullptr;
+  CLI::Option* synthetic_opt = nullptr;
+};
 
-  ladder --input FILE [FILE...] --codec C --rungs WxH@kbps,... --out DIR [--segment-s 4]
-      encode every rung from one decode; writes rung_R/seg_N.mp4|webm, ladder.json,
-      sizes/, quality/ and segments.csv (a manifest directory: streamopt evaluate --video DIR)
-  hull --input FILE [FILE...] --codec C --resolutions WxH,... --crfs 18,23,28,33,38
-      [--targets kbps,...] [--out FILE.csv]
-      rate-quality points over resolutions x CRFs, their upper convex hull, and rungs
-      picked on it for the targets
-  bd-rate REFERENCE_DIR TEST_DIR
-      BD-rate (%) of one encoded ladder against another (per-rung bitrate and PSNR-Y
-      from their segments.csv); negative: TEST needs fewer bits for the same PSNR
-  live --input FILE [FILE...] --codec C --rate-schedule FILE [--size WxH] [--rate-mode cbr|abr]
-      [--out FILE.csv]
-      live encode following a schedule of `time_s kbps` lines; prints the reaction to
-      each step (frames to within 10 %, overshoot, p99 frame size)
+// --input / --synthetic and the encoder options every encoding subcommand reads.
+void add_source_and_encoder(CLI::App& app, EncodeOptions& o) {
+  o.input_opt = app.add_option("--input", o.input,
+                               "files libavformat opens, read as one stream (init.mp4 seg_N.m4s ...)")
+                    ->type_name("FILE...");
+  o.synthetic_opt = app.add_option("--synthetic", o.synthetic, "instead of --input: N frames of a synthetic moving pattern")
+                        ->type_name("WxH@FPS:N");
+  app.add_option("--codec", o.codec, "codec")->required()->type_name("h264|h265|vp8|vp9|av1");
+  app.add_option("--backend", o.backend, "libavcodec (default) | libvpx (vp8, vp9) | x265 (h265)")->type_name("B");
+  app.add_option("--av1-encoder", o.av1_encoder, "libsvtav1 (default) | libaom-av1")->type_name("E");
+  app.add_option("--preset", o.preset, "encoder preset / speed [default: the backend's]")->type_name("P");
+  app.add_option("--threads", o.threads, "encoder threads [default: 1]")->type_name("N")->check(integer_in(1, 256));
+  app.add_option("--max-frames", o.max_frames, "stop after N source frames, 0 = all [default: 0]")
+      ->type_name("N")
+      ->check(integer_in(0, 1000000000));
+}
 
-common options:
-  --input FILE [FILE...]   files libavformat opens, read as one stream (init.mp4 seg_N.m4s ...)
-  --synthetic WxH@FPS:N    instead of --input: N frames of a synthetic moving pattern
-  --codec C                h264 | h265 | vp8 | vp9 | av1
-  --backend B              libavcodec (default) | libvpx (vp8, vp9) | x265 (h265)
-  --av1-encoder E          libsvtav1 (default) | libaom-av1
-  --preset P               encoder preset / speed (default: the backend's)
-  --threads N              encoder threads (default 1)
-  --max-frames N           stop after N source frames
-  --name NAME              manifest name (ladder)
-  --no-quality             ladder: do not decode back or measure PSNR/SSIM (encode speed runs)
-  --quiet                  no progress on stderr
-)";
-
-const std::set<std::string> kValued = {"input", "synthetic", "codec",      "backend", "av1-encoder", "preset",
-                                       "threads", "max-frames", "name",     "rungs",   "segment-s",   "out",
-                                       "resolutions", "crfs",   "targets",  "rate-schedule", "size", "rate-mode"};
-
-std::unique_ptr<VideoSource> open_source(const Args& a) {
-  if (a.has("input") == a.has("synthetic")) throw Error("give exactly one of --input or --synthetic");
-  if (a.has("synthetic")) {
+std::unique_ptr<VideoSource> open_source(const EncodeOptions& o) {
+  if (given(o.input_opt) == given(o.synthetic_opt)) throw UsageError("give exactly one of --input or --synthetic");
+  if (given(o.synthetic_opt)) {
     int w = 0, h = 0, fps = 0, frames = 0;
     char x = 0, at = 0, colon = 0;
-    std::istringstream in(a.required("synthetic"));
-    if (!(in >> w >> x >> h >> at >> fps >> colon >> frames) || x != 'x' || at != '@' || colon != ':') {
-      throw Error("--synthetic: expected WxH@FPS:FRAMES, e.g. 640x360@25:100");
+    std::string rest;
+    std::istringstream in(o.synthetic);
+    if (!(in >> w >> x >> h >> at >> fps >> colon >> frames) || x != 'x' || at != '@' || colon != ':' || (in >> rest)) {
+      throw UsageError("--synthetic: expected WxH@FPS:FRAMES, e.g. 640x360@25:100");
+    }
+    if (w <= 0 || h <= 0 || w > 8192 || h > 8192 || fps < 1 || fps > 240 || frames < 1 || frames > 10000000) {
+      throw UsageError(fmt::format("--synthetic {}: need a size within 8192x8192, 1..240 fps and 1..10000000 frames",
+                                   o.synthetic));
     }
     return synthetic_video(w, h, fps, frames);
   }
-  std::vector<std::filesystem::path> files{a.required("input")};
-  for (const auto& p : a.positional()) files.emplace_back(p);
+  std::vector<std::filesystem::path> files(o.input.begin(), o.input.end());
   return open_video_files(files);
 }
 
 // --codec, --backend, --av1-encoder, --preset, --threads.
-EncoderConfig encoder_options(const Args& a) {
+EncoderConfig encoder_options(const EncodeOptions& o) {
   EncoderConfig c;
-  c.codec = parse_codec(a.required("codec"));
-  c.backend = parse_backend(a.get("backend", "libavcodec"));
-  c.av1_encoder = a.get("av1-encoder", "libsvtav1");
-  c.preset = a.get("preset", "");
-  c.threads = static_cast<int>(a.get_int("threads", 1));
+  c.codec = parse_codec(o.codec);
+  c.backend = parse_backend(o.backend);
+  c.av1_encoder = o.av1_encoder;
+  c.preset = o.preset;
+  c.threads = static_cast<int>(o.threads);
   return c;
 }
 
-LadderOptions ladder_options(const Args& a) {
-  const EncoderConfig c = encoder_options(a);
-  LadderOptions o;
-  o.codec = c.codec;
-  o.backend = c.backend;
-  o.av1_encoder = c.av1_encoder;
-  o.preset = c.preset;
-  o.threads = c.threads;
-  o.max_frames = a.get_int("max-frames", 0);
-  o.segment_s = a.get_double("segment-s", 4.0);
-  o.name = a.get("name", "title");
-  o.measure_quality = !a.has("no-quality");
-  if (!a.has("quiet")) {
-    o.progress = [](const EncodeProgress& p) {
+LadderOptions ladder_options(const EncodeOptions& o) {
+  const EncoderConfig c = encoder_options(o);
+  LadderOptions l;
+  l.codec = c.codec;
+  l.backend = c.backend;
+  l.av1_encoder = c.av1_encoder;
+  l.preset = c.preset;
+  l.threads = c.threads;
+  l.max_frames = o.max_frames;
+  l.segment_s = o.segment_s;
+  l.name = o.name;
+  l.measure_quality = !o.no_quality;
+  if (!o.quiet) {
+    l.progress = [](const EncodeProgress& p) {
       if (p.total_frames > 0) {
         fmt::print(stderr, "\r{} / {} frames, {:.1f} fps, ETA {:.0f} s   ", p.frames, p.total_frames, p.fps, p.eta_s);
       } else {
@@ -97,7 +110,7 @@ LadderOptions ladder_options(const Args& a) {
       }
     };
   }
-  return o;
+  return l;
 }
 
 std::vector<std::pair<int, int>> parse_sizes(const std::string& text) {
@@ -114,7 +127,8 @@ std::vector<std::pair<int, int>> parse_sizes(const std::string& text) {
   return out;
 }
 
-std::vector<double> parse_numbers(const std::string& text, const char* what) {
+// A comma-separated list of finite numbers in [lo, hi] (whole numbers when `whole`).
+std::vector<double> parse_numbers(const std::string& text, const char* what, double lo, double hi, bool whole) {
   std::vector<double> out;
   for (const std::string& item : split_list(text)) {
     std::size_t used = 0;
@@ -124,17 +138,20 @@ std::vector<double> parse_numbers(const std::string& text, const char* what) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != item.size() || !std::isfinite(v)) throw Error(fmt::format("{}: '{}' is not a number", what, item));
+    if (used != item.size() || !std::isfinite(v)) throw UsageError(fmt::format("{}: '{}' is not a number", what, item));
+    if (v < lo || v > hi || (whole && v != std::floor(v))) {
+      throw UsageError(fmt::format("{}: {} is not {} in [{}, {}]", what, item, whole ? "a whole number" : "a number", lo, hi));
+    }
     out.push_back(v);
   }
   return out;
 }
 
-int ladder(const Args& a) {
-  auto source = open_source(a);
-  const auto rungs = parse_rungs(a.required("rungs"));
-  LadderOptions o = ladder_options(a);
-  const std::string out = a.required("out");
+int ladder(const EncodeOptions& options) {
+  auto source = open_source(options);
+  const auto rungs = parse_rungs(options.rungs);
+  LadderOptions o = ladder_options(options);
+  const std::string& out = options.out;
   const LadderResult r = encode_ladder(*source, rungs, o, out);
   if (o.progress) fmt::print(stderr, "\n");
   fmt::print("| rung | size | target kbps | actual kbps | peak 1 s kbps | PSNR-Y dB | worst dB | SSIM-Y | QP | encode fps |\n");
@@ -162,20 +179,20 @@ int ladder(const Args& a) {
   return 0;
 }
 
-int hull(const Args& a) {
-  auto source = open_source(a);
-  LadderOptions o = ladder_options(a);
+int hull(const EncodeOptions& options) {
+  auto source = open_source(options);
+  LadderOptions o = ladder_options(options);
   std::vector<VideoFrame> frames;
   VideoFrame f;
   while ((o.max_frames <= 0 || static_cast<std::int64_t>(frames.size()) < o.max_frames) && source->next(f)) frames.push_back(f);
   o.progress = nullptr;
-  auto points = rate_quality_grid(frames, source->fps(), parse_sizes(a.required("resolutions")),
-                                  [&] {
-                                    std::vector<int> crfs;
-                                    for (double v : parse_numbers(a.required("crfs"), "--crfs")) crfs.push_back(static_cast<int>(v));
-                                    return crfs;
-                                  }(),
-                                  o);
+  std::vector<int> crfs;
+  for (double v : parse_numbers(options.crfs, "--crfs", 0, 63, true)) crfs.push_back(static_cast<int>(v));
+  std::vector<double> targets;
+  if (!options.targets.empty()) {
+    for (double kbps : parse_numbers(options.targets, "--targets", 1, 1e6, false)) targets.push_back(kbps * 1e3);
+  }
+  auto points = rate_quality_grid(frames, source->fps(), parse_sizes(options.resolutions), crfs, o);
   std::string csv = "width,height,crf,bitrate_bps,psnr_y_db,ssim_y,on_hull\n";
   fmt::print("| size | CRF | kbps | PSNR-Y dB | SSIM-Y | hull |\n|---|---|---|---|---|---|\n");
   for (const auto& p : points) {
@@ -183,52 +200,51 @@ int hull(const Args& a) {
                p.on_hull ? "yes" : "");
     csv += fmt::format("{},{},{},{:.0f},{:.4f},{:.6f},{}\n", p.width, p.height, p.crf, p.bitrate_bps, p.psnr_db, p.ssim, p.on_hull ? 1 : 0);
   }
-  if (a.has("targets")) {
-    std::vector<double> targets;
-    for (double kbps : parse_numbers(a.required("targets"), "--targets")) targets.push_back(kbps * 1e3);
+  if (!targets.empty()) {
     std::string text;
     for (const Rung& r : pick_hull_rungs(points, targets)) {
       text += fmt::format("{}{}x{}@{:.0f}", text.empty() ? "" : ",", r.width, r.height, r.bitrate_bps / 1e3);
     }
     fmt::print("\nrungs on the hull: {}\n", text);
   }
-  if (a.has("out")) {
-    std::ofstream(a.required("out")) << csv;
-    fmt::print("wrote {}\n", a.required("out"));
+  if (!options.out.empty()) {
+    detail::write_file_atomic(options.out, csv);
+    fmt::print("wrote {}\n", options.out);
   }
   return 0;
 }
 
+// `time_s kbps` lines ('#' comments and blank lines skipped), times not going back.
 std::vector<std::pair<double, double>> read_schedule(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("rate schedule {}: cannot open", path));
   std::vector<std::pair<double, double>> steps;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
-    std::istringstream fields(line);
-    double t = 0, kbps = 0;
-    std::string rest;
-    if (!(fields >> t >> kbps) || (fields >> rest)) throw Error(fmt::format("{}:{}: expected 'time_s kbps'", path, number));
+  for (const detail::Line& line : detail::read_lines(path)) {
+    const std::string where = detail::location(std::filesystem::path(path), line.number);
+    const auto fields = detail::split_fields(line.text);
+    if (fields.size() != 2) throw Error(fmt::format("{}: expected 'time_s kbps'", where));
+    const double t = detail::parse_double(fields[0], where, "time");
+    const double kbps = detail::parse_double(fields[1], where, "rate");
+    if (t < 0 || t > 7 * 86400) throw Error(fmt::format("{}: time {} is outside [0, 604800] s", where, t));
+    if (!(kbps > 0) || kbps > 1e6) throw Error(fmt::format("{}: rate {} is outside (0, 1000000] kbps", where, kbps));
+    if (!steps.empty() && t < steps.back().first) throw Error(fmt::format("{}: time {} goes back", where, t));
     steps.emplace_back(t, kbps * 1e3);
   }
   if (steps.empty()) throw Error(fmt::format("rate schedule {}: no steps", path));
   return steps;
 }
 
-int live(const Args& a) {
-  auto source = open_source(a);
-  EncoderConfig c = encoder_options(a);
-  c.rate_mode = parse_rate_mode(a.get("rate-mode", "cbr"));
+int live(const EncodeOptions& options) {
+  auto source = open_source(options);
+  EncoderConfig c = encoder_options(options);
+  c.rate_mode = parse_rate_mode(options.rate_mode);
   c.keyint_frames = 100000;
-  if (a.has("size")) {
-    const auto size = parse_sizes(a.required("size"));
-    if (size.size() != 1) throw Error("--size takes one WxH");
+  if (!options.size.empty()) {
+    const auto size = parse_sizes(options.size);
+    if (size.size() != 1) throw UsageError("--size takes one WxH");
     c.width = size[0].first;
     c.height = size[0].second;
   }
-  const auto schedule = read_schedule(a.required("rate-schedule"));
-  const auto frames = encode_live(*source, c, schedule, a.get_int("max-frames", 0));
+  const auto schedule = read_schedule(options.rate_schedule);
+  const auto frames = encode_live(*source, c, schedule, options.max_frames);
   const int fps = source->fps();
   fmt::print("| step at s | target kbps | frames to within 10 % | overshoot % | p99 frame bytes |\n|---|---|---|---|---|\n");
   for (const auto& [t, bps] : schedule) {
@@ -238,10 +254,10 @@ int live(const Args& a) {
     fmt::print("| {:.2f} | {:.0f} | {} | {:.1f} | {:.0f} |\n", t, bps / 1e3,
                r.frames_to_settle >= 0 ? std::to_string(r.frames_to_settle) : std::string("never"), r.overshoot * 100, r.p99_frame_bytes);
   }
-  if (a.has("out")) {
+  if (!options.out.empty()) {
     std::string csv = "pts,target_bps,bytes,keyframe\n";
     for (const auto& f : frames) csv += fmt::format("{},{:.0f},{},{}\n", f.pts, f.target_bps, f.bytes, keyframe_name(f.keyframe));
-    std::ofstream(a.required("out")) << csv;
+    detail::write_file_atomic(options.out, csv);
   }
   return 0;
 }
@@ -249,27 +265,72 @@ int live(const Args& a) {
 }  // namespace
 
 int run_encode(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    fmt::print("{}", kHelp);
-    return argv.empty() ? 2 : 0;
+  CLI::App app("Real encoders (the codec component): ladders, rate-quality hulls, live rate changes.",
+               "streamopt encode");
+  configure(app);
+  app.require_subcommand(1);
+
+  EncodeOptions ladder_opts;
+  auto* ladder_cmd = app.add_subcommand(
+      "ladder",
+      "encode every rung from one decode; writes rung_R/seg_N.mp4|webm, ladder.json, sizes/, quality/ and\n"
+      "segments.csv (a manifest directory: streamopt evaluate --video DIR)");
+  add_source_and_encoder(*ladder_cmd, ladder_opts);
+  ladder_cmd->add_option("--rungs", ladder_opts.rungs, "the ladder")->required()->type_name("WxH@kbps,...");
+  ladder_cmd->add_option("--out", ladder_opts.out, "output directory (new or empty)")->required()->type_name("DIR");
+  ladder_cmd->add_option("--segment-s", ladder_opts.segment_s, "segment duration, a whole number of frames [default: 4]")
+      ->type_name("S")
+      ->check(number_above(0, 600));
+  ladder_cmd->add_option("--name", ladder_opts.name, "manifest name [default: title]")->type_name("NAME");
+  ladder_cmd->add_flag("--no-quality", ladder_opts.no_quality, "do not decode back or measure PSNR/SSIM (encode speed runs)");
+  ladder_cmd->add_flag("--quiet", ladder_opts.quiet, "no progress on stderr");
+
+  EncodeOptions hull_opts;
+  auto* hull_cmd = app.add_subcommand(
+      "hull", "rate-quality points over resolutions x CRFs, their upper convex hull, and rungs picked on it for the targets");
+  add_source_and_encoder(*hull_cmd, hull_opts);
+  hull_cmd->add_option("--resolutions", hull_opts.resolutions, "sizes to encode")->required()->type_name("WxH,...");
+  hull_cmd->add_option("--crfs", hull_opts.crfs, "CRFs to encode, whole numbers in [0, 63]")->required()->type_name("18,23,...");
+  hull_cmd->add_option("--targets", hull_opts.targets, "pick one rung on the hull per target")->type_name("kbps,...");
+  hull_cmd->add_option("--segment-s", hull_opts.segment_s, "keyframe interval in seconds [default: 4]")
+      ->type_name("S")
+      ->check(number_above(0, 600));
+  hull_cmd->add_option("--out", hull_opts.out, "write the grid as CSV")->type_name("FILE.csv");
+
+  EncodeOptions live_opts;
+  auto* live_cmd = app.add_subcommand(
+      "live",
+      "live encode following a schedule of `time_s kbps` lines; prints the reaction to each step (frames to\n"
+      "within 10 %, overshoot, p99 frame size)");
+  add_source_and_encoder(*live_cmd, live_opts);
+  live_cmd->add_option("--rate-schedule", live_opts.rate_schedule, "the schedule file")->required()->type_name("FILE");
+  live_cmd->add_option("--size", live_opts.size, "encoded size [default: the source's]")->type_name("WxH");
+  live_cmd->add_option("--rate-mode", live_opts.rate_mode, "rate control [default: cbr]")
+      ->type_name("MODE")
+      ->check(CLI::IsMember({"cbr", "abr"}));
+  live_cmd->add_option("--out", live_opts.out, "write every frame (pts, target, bytes, keyframe) as CSV")->type_name("FILE.csv");
+
+  std::vector<std::string> bd_dirs;
+  auto* bd_cmd = app.add_subcommand(
+      "bd-rate",
+      "BD-rate (%) of one encoded ladder against another (per-rung bitrate and PSNR-Y from their segments.csv);\n"
+      "negative: TEST needs fewer bits for the same PSNR");
+  bd_cmd->add_option("DIRS", bd_dirs, "REFERENCE_DIR TEST_DIR")->required()->expected(2)->type_name("DIR");
+  app.footer("Run 'streamopt encode SUBCOMMAND --help' for a subcommand's options.");
+
+  if (argv.empty()) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
   }
-  const std::string sub = argv[0];
-  const Args a(std::vector<std::string>(argv.begin() + 1, argv.end()), kValued, {"help", "quiet", "no-quality"});
-  if (a.has("help")) {
-    fmt::print("{}", kHelp);
+  if (!parse(app, argv)) return 0;
+  if (*bd_cmd) {
+    const double bd = bd_rate_percent(ladder_rate_psnr(bd_dirs[0]), ladder_rate_psnr(bd_dirs[1]));
+    fmt::print("BD-rate of {} against {}: {:+.2f} %\n", bd_dirs[1], bd_dirs[0], bd);
     return 0;
   }
-  if (sub == "bd-rate") {
-    if (a.positional().size() != 2) throw Error("encode bd-rate takes REFERENCE_DIR TEST_DIR");
-    const double bd = bd_rate_percent(ladder_rate_psnr(a.positional()[0]), ladder_rate_psnr(a.positional()[1]));
-    fmt::print("BD-rate of {} against {}: {:+.2f} %\n", a.positional()[1], a.positional()[0], bd);
-    return 0;
-  }
-  if (!a.has("input") && !a.positional().empty()) throw Error(fmt::format("encode {}: unexpected argument '{}'", sub, a.positional()[0]));
-  if (sub == "ladder") return ladder(a);
-  if (sub == "hull") return hull(a);
-  if (sub == "live") return live(a);
-  throw Error(fmt::format("unknown encode subcommand '{}' (ladder, hull, live)", sub));
+  if (*ladder_cmd) return ladder(ladder_opts);
+  if (*hull_cmd) return hull(hull_opts);
+  return live(live_opts);
 }
 
 }  // namespace streamopt::cli

@@ -3,8 +3,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 
 #include "args.hpp"
 #include "streamopt/streamopt.hpp"
@@ -15,34 +18,97 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string> kSimOptions = {"traces", "video", "mode", "qoe", "segments",
-                                           "rtt-ms", "payload", "max-buffer-s", "startup-s",
-                                           "trace-format"};
+// Ranges of the simulator options (documented in docs/cli.md).
+constexpr double kMaxRttMs = 60000;
+constexpr double kMaxBufferS = 3600;
+constexpr long long kMaxSegments = 1000000;
 
-constexpr const char* kSimHelp = R"(common options:
-  --traces DIR|FILE[,DIR...]  network traces (cooked, Mahimahi or Sabre JSON)      [required]
-  --video DIR|synthetic       manifest directory (ladder.json + sizes/)   [default: synthetic]
-  --mode pensieve|default     simulator semantics                          [default: default]
-  --qoe SPEC                  lin | log | hd | quality, with options          [default: lin]
-  --segments N                session length in segments       [default: mode's / manifest]
-  --rtt-ms MS, --payload F, --max-buffer-s S, --startup-s S   link and player overrides
-  --trace-format auto|cooked|mahimahi|sabre                                [default: auto]
-)";
+// Options simulate and evaluate share.
+struct SimOptions {
+  std::string traces;
+  std::string video = "synthetic";
+  std::string mode = "default";
+  std::string qoe = "lin";
+  std::string trace_format = "auto";
+  long long segments = 0;
+  double rtt_ms = 0;
+  double payload = 0;
+  double max_buffer_s = 0;
+  double startup_s = 0;
+  CLI::Option* segments_opt = nullptr;
+  CLI::Option* rtt_opt = nullptr;
+  CLI::Option* payload_opt = nullptr;
+  CLI::Option* max_buffer_opt = nullptr;
+  CLI::Option* startup_opt = nullptr;
+};
+
+void add_sim_options(CLI::App& app, SimOptions& o) {
+  app.add_option("--traces", o.traces, "network traces (cooked, Mahimahi or Sabre JSON)")
+      ->required()
+      ->type_name("DIR|FILE[,DIR...]");
+  app.add_option("--video", o.video, "manifest directory (ladder.json + sizes/) [default: synthetic]")
+      ->type_name("DIR|synthetic");
+  app.add_option("--mode", o.mode, "simulator semantics [default: default]")
+      ->type_name("MODE")
+      ->check(CLI::IsMember({"pensieve", "default", "standard"}).description("{pensieve,default}"));
+  app.add_option("--qoe", o.qoe, "QoE model: lin | log | hd | quality, with options [default: lin]")
+      ->type_name("SPEC");
+  o.segments_opt = app.add_option("--segments", o.segments,
+                                  "session length in segments, at most the manifest's [default: mode's (pensieve: "
+                                  "48) or all of the manifest]")
+                       ->type_name("N")
+                       ->check(integer_in(1, kMaxSegments));
+  o.rtt_opt = app.add_option("--rtt-ms", o.rtt_ms, "round-trip time added to every download [default: 80]")
+                  ->type_name("MS")
+                  ->check(number_in(0, kMaxRttMs));
+  o.payload_opt = app.add_option("--payload", o.payload, "share of the trace throughput carrying payload [default: 0.95]")
+                      ->type_name("F")
+                      ->check(number_above(0, 1));
+  o.max_buffer_opt = app.add_option("--max-buffer-s", o.max_buffer_s,
+                                    "the player waits while the buffer is above this [default: 60]")
+                         ->type_name("S")
+                         ->check(number_above(0, kMaxBufferS));
+  o.startup_opt = app.add_option("--startup-s", o.startup_s,
+                                 "--mode default: playback starts at this much buffer, at most --max-buffer-s "
+                                 "[default: 4]")
+                      ->type_name("S")
+                      ->check(number_in(0, kMaxBufferS));
+  app.add_option("--trace-format", o.trace_format, "trace file format [default: auto]")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"auto", "cooked", "mahimahi", "sabre"}));
+}
 
 Manifest load_video(const std::string& video) {
   if (video == "synthetic") return Manifest::synthetic_default();
   return Manifest::load(video);
 }
 
-SimConfig sim_config(const Args& a) {
-  SimConfig c = SimConfig::from_name(a.get("mode", "default"));
-  c.rtt_s = a.get_double("rtt-ms", c.rtt_s * 1000.0) / 1000.0;
-  c.payload_fraction = a.get_double("payload", c.payload_fraction);
-  c.max_buffer_s = a.get_double("max-buffer-s", c.max_buffer_s);
-  c.startup_threshold_s = a.get_double("startup-s", c.startup_threshold_s);
-  const long segments = a.get_int("segments", static_cast<long>(c.segment_count));
-  if (segments < 0) throw Error("--segments must be >= 0");
-  c.segment_count = static_cast<std::size_t>(segments);
+SimConfig sim_config(const SimOptions& o, const Manifest& manifest) {
+  SimConfig c = SimConfig::from_name(o.mode);
+  if (given(o.rtt_opt)) c.rtt_s = o.rtt_ms / 1000.0;
+  if (given(o.payload_opt)) c.payload_fraction = o.payload;
+  if (given(o.max_buffer_opt)) c.max_buffer_s = o.max_buffer_s;
+  if (c.mode == SimMode::pensieve) {
+    refuse(o.startup_opt, "with --mode pensieve (playback starts with the first segment)");
+  } else if (given(o.startup_opt)) {
+    c.startup_threshold_s = o.startup_s;
+  }
+  if (c.mode != SimMode::pensieve && c.startup_threshold_s > c.max_buffer_s) {
+    throw UsageError(fmt::format("--startup-s {}{} exceeds --max-buffer-s {}{}", c.startup_threshold_s,
+                                 given(o.startup_opt) ? "" : " (the default)", c.max_buffer_s,
+                                 given(o.max_buffer_opt) ? "" : " (the default)"));
+  }
+  if (given(o.segments_opt)) {
+    if (static_cast<std::size_t>(o.segments) > manifest.segment_count()) {
+      throw UsageError(fmt::format("--segments {}: the video has only {} segments", o.segments,
+                                   manifest.segment_count()));
+    }
+    c.segment_count = static_cast<std::size_t>(o.segments);
+  }
+  if (c.segment_count > manifest.segment_count()) {
+    throw UsageError(fmt::format("--mode {} plays {} segments but the video has only {}: give --segments", o.mode,
+                                 c.segment_count, manifest.segment_count()));
+  }
   return c;
 }
 
@@ -56,10 +122,10 @@ std::string set_name(const fs::path& path) {
   return leaf;
 }
 
-std::vector<TraceSet> load_sets(const Args& a) {
-  const TraceFormat format = parse_trace_format(a.get("trace-format", "auto"));
+std::vector<TraceSet> load_sets(const SimOptions& o) {
+  const TraceFormat format = parse_trace_format(o.trace_format);
   std::vector<TraceSet> sets;
-  for (const auto& item : split_list(a.required("traces"))) {
+  for (const auto& item : split_list(o.traces)) {
     TraceSet set{set_name(item), {}};
     for (const auto& file : list_trace_files(item)) set.traces.push_back(read_trace(file, format));
     sets.push_back(std::move(set));
@@ -100,106 +166,132 @@ void print_explanation(const Recorder& recorder) {
 }  // namespace
 
 int run_simulate(const std::vector<std::string>& argv) {
-  auto valued = kSimOptions;
-  valued.insert({"abr", "log-dir"});
-  const Args a(argv, valued, {"help", "explain"});
-  if (a.has("help")) {
-    fmt::print(R"(usage: streamopt simulate --abr NAME[:k=v,...] --traces DIR|FILE [options]
+  CLI::App app("Plays one session per trace with one controller (reset between sessions) and prints a line\n"
+               "per session plus the mean.",
+               "streamopt simulate");
+  configure(app);
+  SimOptions o;
+  std::string abr_spec;
+  std::string log_dir;
+  bool explain = false;
+  app.add_option("--abr", abr_spec, "controller, e.g. bba:preset=pensieve or robust_mpc:horizon=8")
+      ->required()
+      ->type_name("NAME[:k=v,...]");
+  add_sim_options(app, o);
+  app.add_option("--log-dir", log_dir,
+                 "write one Pensieve 7-column log per trace, named after the trace (all or none: a failed run "
+                 "leaves no logs)")
+      ->type_name("DIR");
+  app.add_flag("--explain", explain, "print every decision with its reasons (estimate, rule, plan)");
+  if (!parse(app, argv)) return 0;
 
-Plays one session per trace and prints a line per session plus the mean.
-  --abr SPEC        controller, e.g. bba:preset=pensieve or robust_mpc:horizon=8  [required]
-  --log-dir DIR     write one Pensieve 7-column log per trace, named after the trace
-  --explain         print every decision with its reasons (estimate, rule, plan)
-{})",
-               kSimHelp);
-    return 0;
-  }
-  if (!a.positional().empty()) throw Error(fmt::format("unexpected argument '{}'", a.positional().front()));
-  const Manifest manifest = load_video(a.get("video", "synthetic"));
-  const SimConfig config = sim_config(a);
-  const QoeModel qoe(a.get("qoe", "lin"), manifest);
-  Recorder abr(make_abr(a.required("abr"), manifest));
-  const auto sets = load_sets(a);
-  const std::string log_dir = a.get("log-dir", "");
-  if (!log_dir.empty()) fs::create_directories(log_dir);
+  const auto manifest = std::make_shared<const Manifest>(load_video(o.video));
+  const SimConfig config = sim_config(o, *manifest);
+  const QoeModel qoe(o.qoe, *manifest);
+  Recorder abr(make_abr(abr_spec, manifest, o.qoe));
+  const auto sets = load_sets(o);
+  // Logs go to a staging directory that replaces the logs of these traces only when every session played.
+  std::optional<StagedDirectory> logs;
+  if (!log_dir.empty()) logs.emplace(log_dir);
+  std::vector<std::string> log_names;
   fmt::print("{:<48} {:>8} {:>11} {:>12} {:>11} {:>8}\n", "trace", "segments", "QoE/segment",
              "bitrate_kbps", "rebuffer_s", "switches");
   double qoe_sum = 0;
   std::size_t sessions = 0;
   for (const auto& set : sets) {
     for (const auto& trace : set.traces) {
-      const SessionResult r = simulate(trace, manifest, abr, config, qoe);
+      const SessionResult r = simulate(trace, *manifest, abr, config, qoe);
       fmt::print("{:<48} {:>8} {:>11.6f} {:>12.0f} {:>11.3f} {:>8}\n", trace.name, r.stats.segments,
                  r.stats.qoe_per_segment, r.stats.mean_bitrate_bps / 1000.0, r.stats.rebuffer_s,
                  r.stats.switches);
-      if (a.has("explain")) print_explanation(abr);
-      if (!log_dir.empty()) write_pensieve_log(r.segments, fs::path(log_dir) / trace.name);
+      if (explain) print_explanation(abr);
+      if (logs) {
+        write_pensieve_log(r.segments, logs->staging() / trace.name);
+        log_names.push_back(trace.name);
+      }
       qoe_sum += r.stats.qoe_per_segment;
       ++sessions;
     }
   }
+  if (logs) logs->commit(log_names);
   fmt::print("mean QoE/segment over {} sessions: {:.4f}\n", sessions, qoe_sum / static_cast<double>(sessions));
   return 0;
 }
 
 int run_evaluate(const std::vector<std::string>& argv) {
-  auto valued = kSimOptions;
-  valued.insert({"abr", "out", "threads", "oracle-time-step-s"});
-  const Args a(argv, valued, {"help", "logs", "quiet"});
-  if (a.has("help")) {
-    fmt::print(R"(usage: streamopt evaluate --abr a,b,... --traces DIR[,DIR] [options]
+  CLI::App app("Runs every controller on every trace (in parallel), prints the comparison table as Markdown\n"
+               "and writes the results to --out. QoE/segment is the Pensieve papers' convention: sum over\n"
+               "segments 2..N / (N-1).",
+               "streamopt evaluate");
+  configure(app);
+  SimOptions o;
+  std::string abr_list = "fixed,rate,bba,bola,dynamic,mpc,robust_mpc,oracle";
+  std::string out;
+  long long threads = 0;
+  double oracle_step = OracleOptions{}.time_step_s;
+  bool logs = false;
+  bool per_session = false;
+  bool quiet = false;
+  app.add_option("--abr", abr_list,
+                 "controllers, comma-separated (options continue the preceding name); 'oracle' adds the offline "
+                 "optimum, which % of oracle needs [default: every built-in controller and the oracle]")
+      ->type_name("LIST");
+  add_sim_options(app, o);
+  auto* out_opt = app.add_option("--out", out,
+                                 "write table.md, results.csv, results.json into DIR (all or none: a failed run "
+                                 "leaves DIR as it was)")
+                      ->type_name("DIR");
+  auto* logs_opt = app.add_flag("--logs", logs, "also write per-session Pensieve logs to DIR/logs/ALGORITHM/TRACE_SET/TRACE");
+  auto* per_session_opt = app.add_flag("--per-session", per_session, "also write sessions.csv, one row per session, into DIR");
+  app.add_option("--threads", threads, "worker threads, 0 = all cores [default: 0]")
+      ->type_name("N")
+      ->check(integer_in(0, 4096));
+  auto* oracle_opt = app.add_option("--oracle-time-step-s", oracle_step,
+                                    "the oracle's clock grid, as oracle:time_step_s=S [default: 0.5]")
+                         ->type_name("S")
+                         ->check(number_in(kOracleMinTimeStepS, kOracleMaxStepS));
+  app.add_flag("--quiet", quiet, "no progress on stderr (shown only on a terminal anyway)");
+  if (!parse(app, argv)) return 0;
+  needs(logs_opt, out_opt);
+  needs(per_session_opt, out_opt);
 
-Runs every controller on every trace (in parallel), prints the comparison
-table as Markdown and writes results.csv, results.json (and logs) to --out.
-QoE/segment is the Pensieve papers' convention: sum over segments 2..N / (N-1).
-  --abr LIST        controllers; 'oracle' adds the offline optimum (needed for % of oracle)
-                    [default: all built-in controllers and the oracle]
-  --out DIR         write results.csv, results.json, table.md
-  --logs            also write per-session Pensieve logs to OUT/logs/ALGORITHM/TRACE
-  --threads N       worker threads [default: all cores]
-  --quiet           no progress on stderr (shown only on a terminal anyway)
-{})",
-               kSimHelp);
-    return 0;
-  }
-  if (!a.positional().empty()) throw Error(fmt::format("unexpected argument '{}'", a.positional().front()));
-  const Manifest manifest = load_video(a.get("video", "synthetic"));
+  const Manifest manifest = load_video(o.video);
   EvaluationConfig config;
-  config.sim = sim_config(a);
-  config.qoe = a.get("qoe", "lin");
-  config.algorithms = parse_spec_list(
-      a.get("abr", "fixed,rate,bba,bola,dynamic,mpc,robust_mpc,oracle"));
-  const long threads = a.get_int("threads", 0);
-  if (threads < 0) throw Error("--threads must be >= 0");
+  config.sim = sim_config(o, manifest);
+  config.qoe = o.qoe;
+  config.algorithms = parse_spec_list(abr_list);
+  if (std::none_of(config.algorithms.begin(), config.algorithms.end(),
+                   [](const AlgorithmSpec& s) { return s.name == "oracle"; })) {
+    refuse(oracle_opt, "without oracle in --abr");
+  }
+  config.oracle.time_step_s = oracle_step;
   config.threads = static_cast<unsigned>(threads);
-  const std::string out = a.get("out", "");
-  config.keep_segments = a.has("logs");
-  if (config.keep_segments && out.empty()) throw Error("--logs needs --out");
+  config.keep_segments = logs;
   // Progress overwrites one terminal line; logs and pipes get none.
-  const bool progress = !a.has("quiet") && isatty(fileno(stderr));
+  const bool progress = !quiet && isatty(fileno(stderr));
   config.progress = [progress](std::size_t done, std::size_t total) {
     if (progress && (done == total || done % 50 == 0)) {
       fmt::print(stderr, "\r{} / {} sessions", done, total);
       if (done == total) fmt::print(stderr, "\n");
     }
   };
-  const auto sets = load_sets(a);
+  const auto sets = load_sets(o);
   const EvaluationResult result = evaluate(sets, manifest, config);
   const std::string table = format_markdown_table(result);
   fmt::print("{}", table);
   if (!out.empty()) {
-    write_evaluation(result, out);
+    EvaluationWriteOptions write;
+    write.sessions_csv = per_session;
+    write_evaluation(result, out, write);
     fmt::print(stderr, "results written to {}\n", out);
   }
   return 0;
 }
 
 int run_list(const std::vector<std::string>& argv) {
-  const Args a(argv, {}, {"help"});
-  if (a.has("help")) {
-    fmt::print("usage: streamopt list\n\nLists the registry's ABR controllers, congestion controllers and predictors.\n");
-    return 0;
-  }
+  CLI::App app("Lists the registry's ABR controllers, congestion controllers and predictors.", "streamopt list");
+  configure(app);
+  if (!parse(app, argv)) return 0;
   fmt::print("ABR controllers (--abr NAME[:key=value,...]):\n");
   for (const auto& [name, summary] : Registry::builtin().abr_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("  {:<12} {}\n", "oracle", "offline optimum by dynamic programming (evaluate only)");

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -55,8 +57,18 @@ int main(int argc, char** argv) {
     }
     fmt::print(stderr, "streamopt: unknown command '{}'\n\n{}", command, kUsage);
     return 2;
+  } catch (const streamopt::cli::UsageError& e) {
+    fmt::print(stderr, "streamopt {}: error: {}\n", command, e.what());
+    return 2;
   } catch (const streamopt::Error& e) {
     fmt::print(stderr, "streamopt {}: error: {}\n", command, e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // "filesystem error: cannot create directories: No space left on device [PATH]"
+    fmt::print(stderr, "streamopt {}: error: {}\n", command, e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "streamopt {}: error: out of memory (the input is too large for this machine)\n", command);
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "streamopt {}: internal error: {}\n", command, e.what());
