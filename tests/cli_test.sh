@@ -100,6 +100,15 @@ before=$(cat "$work/eval/results.csv" "$work/eval/results.json" "$work/eval/sess
 ( ulimit -f 2; trap '' XFSZ; exec "$cli" evaluate --abr bba,rate --traces "$work/traces" --out "$work/eval" --logs --quiet ) >/dev/null 2>&1
 check "a failed write keeps the earlier results" -- [ "$(cat "$work/eval/results.csv" "$work/eval/results.json" "$work/eval/sessions.csv" | cksum)" = "$before" ]
 check "a failed write adds no logs" -- [ ! -e "$work/eval/logs" ]
+( ulimit -f 2; trap '' XFSZ; exec "$cli" simulate --abr bba --traces "$work/traces" --log-dir "$work/simlogs" ) >/dev/null 2>&1
+check "simulate that cannot write its logs exits 1" -- [ $? -eq 1 ]
+check "no partial simulate logs" -- [ ! -e "$work/simlogs" ]
+check "no simulate staging directory" -- [ -z "$(ls -d "$work"/simlogs.tmp-* 2>/dev/null)" ]
+
+# Filesystem errors are user errors (exit 1), not internal ones.
+expect 1 "synth into a path under a file" -- "$cli" traces synth --kind constant --count 2 --out "$work/t.json/sub"
+contains "$work/err" "error: filesystem error" "filesystem error message"
+expect 1 "evaluate into a path under a file" -- "$cli" evaluate --abr bba --traces "$work/traces" --out "$work/t.json/sub"
 
 printf '0 1\n1 abc\n' > "$work/bad.log"
 expect 1 "bad trace" -- "$cli" simulate --abr bba --traces "$work/bad.log"
