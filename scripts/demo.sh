@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up, then evaluates every ABR controller and the offline
-# oracle: on the real traces and Pensieve video in STREAMOPT_DATA (default
-# ../shared) when present, otherwise on synthetic traces and a synthetic
-# ladder. Prints the QoE table and writes the report (plots + index.html) to
-# out/demo/report/.
+# oracle: on the real traces and Pensieve video from the first of
+# STREAMOPT_DATA, ../shared and data/ (what scripts/fetch_data.sh downloads)
+# that has them, otherwise on synthetic traces and a synthetic ladder. Prints
+# the QoE table and writes the report (plots + index.html) to out/demo/report/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +14,28 @@ out=out/demo
 mkdir -p "$out"
 
 controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,oracle"
-data="${STREAMOPT_DATA:-../shared}"
-if [ -d "$data/traces/fcc-hsdpa/test" ] && [ -f "$data/video/envivio/ladder.json" ]; then
-  echo "demo: real traces and the Pensieve envivio ladder from $data (Pensieve simulator semantics)"
+has_data() { [ -d "$1/traces/fcc-hsdpa/test" ] && [ -f "$1/video/envivio/ladder.json" ]; }
+data=""
+if [ -n "${STREAMOPT_DATA:-}" ]; then
+  if has_data "$STREAMOPT_DATA"; then
+    data="$STREAMOPT_DATA" from="STREAMOPT_DATA"
+  else
+    echo "demo: STREAMOPT_DATA=$STREAMOPT_DATA has no traces/fcc-hsdpa/test and video/envivio/ladder.json: not using it" >&2
+  fi
+fi
+if [ -z "$data" ] && has_data ../shared; then
+  data=../shared from="the shared data directory"
+elif [ -z "$data" ] && has_data data; then
+  data=data from="scripts/fetch_data.sh"
+fi
+if [ -n "$data" ]; then
+  echo "demo: real traces and the Pensieve envivio ladder from $data ($from; Pensieve simulator semantics)"
   traces="$data/traces/fcc-hsdpa/test,$data/traces/fcc/test,$data/traces/hsdpa"
   video="$data/video/envivio"
   mode=pensieve
 else
-  echo "demo: no shared data at $data: using 40 synthetic Markov traces and a synthetic ladder"
+  echo "demo: no real data (STREAMOPT_DATA unset or incomplete, no ../shared, no data/): using 40 synthetic Markov traces and a synthetic ladder"
+  echo "demo: for the real traces and the Pensieve ladder, run scripts/fetch_data.sh (about 40 MB into data/) and run the demo again"
   "$cli" traces synth --kind markov --count 40 --seed 1 --out "$out/synthetic-traces" >/dev/null
   traces="$out/synthetic-traces"
   video=synthetic
