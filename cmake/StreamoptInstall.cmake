@@ -2,7 +2,7 @@ include(CMakePackageConfigHelpers)
 set(STREAMOPT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/streamopt)
 
 install(DIRECTORY include/streamopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-set(STREAMOPT_INSTALLED_LIBS streamopt_core streamopt_c)
+set(STREAMOPT_INSTALLED_LIBS streamopt_engine streamopt_sim streamopt_core streamopt_c)
 if(TARGET streamopt_codec)
   list(APPEND STREAMOPT_INSTALLED_LIBS streamopt_codec)
   set_target_properties(streamopt_codec PROPERTIES EXPORT_NAME codec)
@@ -28,11 +28,12 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamoptConfig.cmake
 
 # The .pc file finds its prefix relative to itself, so installs relocate.
 file(RELATIVE_PATH STREAMOPT_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
-# streamopt: the C ABI (libstreamopt.so); streamopt-core: the static C++ core.
-configure_file(cmake/streamopt.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc @ONLY)
-configure_file(cmake/streamopt-core.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt.pc ${CMAKE_CURRENT_BINARY_DIR}/streamopt-core.pc
-        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# streamopt: the C ABI (libstreamopt.so); streamopt-engine: the static
+# decision engine a player embeds; streamopt-core: engine + simulator.
+foreach(pc streamopt streamopt-engine streamopt-core)
+  configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()
 if(TARGET streamopt_codec)  # streamopt-codec: the static codec component
   configure_file(cmake/streamopt-codec.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

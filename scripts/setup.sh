@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config   # toolchain
   libfmt-dev nlohmann-json3-dev      # core (nlohmann/json: header-only, build time only)
+  libcli11-dev                       # CLI (header-only)
+  curl ca-certificates               # scripts/fetch_data.sh
   catch2 libbenchmark-dev            # tests and micro-benchmarks
   python3 python3-dev pybind11-dev python3-numpy python3-matplotlib python3-pytest  # Python module, report
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libvpx-dev libx265-dev  # codec component

@@ -173,16 +173,21 @@ TEST_CASE("MPC's memoised search handles horizon 10 over 20 rungs", "[abr][mpc]"
   s.segments_left = 90;
   const Decision d = abr->decide(s);
   CHECK(d.reasons.plan.size() == 10);
-  CHECK(d.rung == d.reasons.plan.front());
+  // 2.6 Mbps supports more than the bottom rung, and the rung chosen
+  // downloads within the 20 s buffer at the conservative estimate.
+  CHECK(d.rung > 0);
+  CHECK(static_cast<double>(m.segment_size_bytes(9, d.rung)) * 8.0 / d.reasons.conservative_bps < 20.0);
   CHECK(d.reasons.objective == Approx(d.reasons.scores[d.rung]));
   CHECK_THROWS_WITH(make_abr("mpc:horizon=10,buffer_step_s=0", m),
-                    Catch::Matchers::Contains("too large"));
+                    Catch::Matchers::Contains("exhaustive search over 20^10 plans"));
+  // Search work is bounded: a microsecond grid is refused, not allocated.
+  CHECK_THROWS_WITH(make_abr("robust_mpc:buffer_step_s=1e-6", m), Catch::Matchers::Contains("raise buffer_step_s"));
 }
 
 TEST_CASE("MPC's memoised search agrees with exhaustive enumeration on a fine grid", "[abr][mpc]") {
   const Manifest& m = envivio_like();
   auto exact = make_abr("mpc:horizon=4,buffer_step_s=0", m);
-  auto memo = make_abr("mpc:horizon=4,buffer_step_s=0.0001", m);
+  auto memo = make_abr("mpc:horizon=4,buffer_step_s=0.001", m);
   for (double mbps : {0.4, 1.3, 2.2, 5.0}) {
     for (double buffer : {0.0, 3.3, 9.7, 25.0}) {
       exact->reset();

@@ -18,15 +18,20 @@
 #include "streamopt/ladder.hpp"
 #endif
 
+// Controllers share the handle's manifest; none copies it.
 struct sopt_manifest {
-  streamopt::Manifest manifest;
+  explicit sopt_manifest(streamopt::Manifest m)
+      : shared(std::make_shared<const streamopt::Manifest>(std::move(m))), manifest(*shared) {}
+  std::shared_ptr<const streamopt::Manifest> shared;
+  const streamopt::Manifest& manifest;
 };
 struct sopt_trace {
   streamopt::NetworkTrace trace;
 };
+// The controller is wrapped by checked_controller(): reports and states are
+// validated in the engine, as for every binding.
 struct sopt_abr {
   std::unique_ptr<streamopt::AbrController> controller;
-  std::size_t rung_count;
 };
 struct sopt_predictor {
   std::unique_ptr<streamopt::ThroughputPredictor> predictor;
@@ -101,14 +106,7 @@ void finite(double value, const char* name, bool non_negative) {
   }
 }
 
-streamopt::DownloadReport to_report(const sopt_download_report& r, std::size_t rung_count) {
-  if (r.rung >= rung_count) {
-    throw streamopt::Error(fmt::format("report.rung = {} is not a rung of this {}-rung ladder", r.rung, rung_count));
-  }
-  if (r.size_bytes == 0) throw streamopt::Error("report.size_bytes must be > 0");
-  finite(r.start_time_s, "report.start_time_s", false);
-  finite(r.download_time_s, "report.download_time_s", true);
-  if (r.download_time_s <= 0) throw streamopt::Error("report.download_time_s must be > 0");
+streamopt::DownloadReport to_report(const sopt_download_report& r) {
   return {r.segment, r.rung, r.size_bytes, r.start_time_s, r.download_time_s};
 }
 
@@ -116,12 +114,7 @@ sopt_download_report from_report(const streamopt::DownloadReport& r) {
   return {r.segment, r.rung, r.size_bytes, r.start_time_s, r.download_time_s};
 }
 
-streamopt::PlayerState to_state(const sopt_player_state& s, std::size_t rung_count) {
-  finite(s.now_s, "state.now_s", false);
-  finite(s.buffer_s, "state.buffer_s", true);
-  if (s.last_rung != SOPT_NO_RUNG && s.last_rung >= rung_count) {
-    throw streamopt::Error(fmt::format("state.last_rung = {} is not a rung of this {}-rung ladder", s.last_rung, rung_count));
-  }
+streamopt::PlayerState to_state(const sopt_player_state& s) {
   return {s.now_s, s.buffer_s, s.next_segment, s.segments_left, s.last_rung, s.rebuffered != 0};
 }
 
@@ -272,25 +265,31 @@ sopt_status sopt_trace_sample(const sopt_trace* trace, size_t index, double* tim
 
 void sopt_trace_destroy(sopt_trace* trace) { delete trace; }
 
-sopt_status sopt_abr_create(const char* spec, const sopt_manifest* manifest, sopt_abr** out) {
+sopt_status sopt_abr_create_with_qoe(const char* spec, const sopt_manifest* manifest, const char* qoe,
+                                     sopt_abr** out) {
   return guard(__func__, [&] {
     need(out, "out");
-    const auto& m = need(manifest, "manifest").manifest;
-    *out = new sopt_abr{streamopt::make_abr(text(spec, "spec"), m), m.rung_count()};
+    const auto& shared = need(manifest, "manifest").shared;
+    auto controller = streamopt::make_abr(text(spec, "spec"), shared, qoe ? qoe : "lin");
+    *out = new sopt_abr{streamopt::checked_controller(std::move(controller), shared)};
   });
+}
+
+sopt_status sopt_abr_create(const char* spec, const sopt_manifest* manifest, sopt_abr** out) {
+  return sopt_abr_create_with_qoe(spec, manifest, nullptr, out);
 }
 
 sopt_status sopt_abr_on_download(sopt_abr* abr, const sopt_download_report* report) {
   return guard(__func__, [&] {
     auto& a = need(abr, "abr");
-    a.controller->on_download(to_report(need(report, "report"), a.rung_count));
+    a.controller->on_download(to_report(need(report, "report")));
   });
 }
 
 sopt_status sopt_abr_decide(sopt_abr* abr, const sopt_player_state* state, sopt_decision* out) {
   return guard(__func__, [&] {
     auto& a = need(abr, "abr");
-    need(out, "out") = from_decision(a.controller->decide(to_state(need(state, "state"), a.rung_count)));
+    need(out, "out") = from_decision(a.controller->decide(to_state(need(state, "state"))));
   });
 }
 
@@ -306,7 +305,7 @@ sopt_status sopt_predictor_create(const char* spec, sopt_predictor** out) {
 
 sopt_status sopt_predictor_observe(sopt_predictor* predictor, const sopt_download_report* report) {
   return guard(__func__, [&] {
-    need(predictor, "predictor").predictor->observe(to_report(need(report, "report"), SOPT_NO_RUNG));
+    need(predictor, "predictor").predictor->observe(to_report(need(report, "report")));
   });
 }
 
@@ -328,10 +327,12 @@ sopt_status sopt_simulate(const sopt_trace* trace, const sopt_manifest* manifest
                           sopt_segment_record* records, size_t capacity, size_t* record_count) {
   return guard(__func__, [&] {
     const auto& t = need(trace, "trace").trace;
-    const auto& m = need(manifest, "manifest").manifest;
+    const auto& shared = need(manifest, "manifest").shared;
+    const auto& m = *shared;
     need(stats, "stats");
-    auto abr = streamopt::make_abr(text(abr_spec, "abr_spec"), m);
-    const streamopt::QoeModel model(qoe ? qoe : "lin", m);
+    const char* qoe_spec = qoe ? qoe : "lin";
+    auto abr = streamopt::make_abr(text(abr_spec, "abr_spec"), shared, qoe_spec);
+    const streamopt::QoeModel model(qoe_spec, m);
     const auto result = streamopt::simulate(t, m, *abr, streamopt::SimConfig::from_name(mode ? mode : "default"), model);
     *stats = from_stats(result.stats);
     if (record_count) *record_count = result.segments.size();

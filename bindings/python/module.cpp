@@ -85,17 +85,22 @@ std::string python_name(const py::handle& object) {
   return py::str(py::type::of(object).attr("__name__")).cast<std::string>();
 }
 
-// "name" plus keyword options -> "name:k=v,...". Booleans become true/false.
-std::string spec_with_options(const std::string& spec, const py::kwargs& options) {
+// "name" plus keyword options -> a parsed spec. Booleans become true/false.
+// A value a spec cannot hold (one with ',' or ';') is rejected, never spliced
+// into the spec text, so a keyword cannot smuggle in another option.
+AlgorithmSpec spec_with_options(const std::string& spec, const py::kwargs& options) {
   AlgorithmSpec parsed = parse_spec(spec);
   for (const auto& [key, value] : options) {
     const auto k = py::str(key).cast<std::string>();
     std::string v = py::isinstance<py::bool_>(value) ? (value.cast<bool>() ? "true" : "false")
                                                      : py::str(value).cast<std::string>();
+    if (v.find_first_of(",;") != std::string::npos) {
+      throw Error(fmt::format("option {}='{}': a value may not contain ',' or ';'", k, v));
+    }
     if (parsed.options.has(k)) throw Error(fmt::format("option {} given twice", k));
     parsed.options.set(k, v);
   }
-  return parsed.to_string();
+  return parsed;
 }
 
 template <class T>
@@ -263,7 +268,7 @@ PYBIND11_MODULE(_streamopt, m) {
 
   py::register_exception<Error>(m, "Error", PyExc_ValueError);
 
-  py::class_<Manifest>(m, "Manifest", "A title's bitrate ladder with per-segment sizes (and qualities).")
+  py::class_<Manifest, std::shared_ptr<Manifest>>(m, "Manifest", "A title's bitrate ladder with per-segment sizes (and qualities).")
       .def_static("load", [](const std::filesystem::path& dir) { return Manifest::load(dir); }, py::arg("dir"),
                   "Loads a manifest directory (ladder.json + sizes/).")
       .def_static(
@@ -436,12 +441,20 @@ PYBIND11_MODULE(_streamopt, m) {
       .def("reset", &ThroughputPredictor::reset)
       .def_property_readonly("name", &ThroughputPredictor::name);
 
-  m.def("make_abr", [](const std::string& spec, const Manifest& manifest, const py::kwargs& options) {
-    return make_abr(spec_with_options(spec, options), manifest);
-  }, py::arg("spec"), py::arg("manifest"),
-        "Builds a controller: make_abr('robust_mpc', manifest, horizon=5) or make_abr('bola:variant=basic', manifest).");
+  m.def("make_abr", [](const std::string& spec, std::shared_ptr<Manifest> manifest, const std::string& qoe,
+                       const py::kwargs& options) {
+    if (!manifest) throw Error("make_abr: manifest must not be None");
+    const Registry& registry = Registry::builtin();
+    std::shared_ptr<const Manifest> shared = std::move(manifest);
+    return checked_controller(registry.make_abr(spec_with_options(spec, options), BuildContext(registry, shared, qoe)),
+                              shared);
+  }, py::arg("spec"), py::arg("manifest"), py::arg("qoe") = "lin",
+        "Builds a controller: make_abr('robust_mpc', manifest, horizon=5) or make_abr('bola:variant=basic', manifest).\n"
+        "qoe= names the session's QoE model the planning controllers (MPC) optimise. Reports and states given\n"
+        "to the controller are checked against the manifest (ValueError naming the field).");
   m.def("make_predictor", [](const std::string& spec, const py::kwargs& options) {
-    return make_predictor(spec_with_options(spec, options));
+    const Registry& registry = Registry::builtin();
+    return registry.make_predictor(spec_with_options(spec, options), BuildContext(registry, nullptr));
   }, py::arg("spec"), "Builds a throughput predictor: make_predictor('ewma', safety=0.8).");
   m.def("abr_names", [] { return Registry::builtin().abr_names(); }, "(name, summary) of every built-in controller.");
   m.def("predictor_names", [] { return Registry::builtin().predictor_names(); });
@@ -483,7 +496,7 @@ PYBIND11_MODULE(_streamopt, m) {
 
   m.def("make_cc", [](const std::string& spec, double start_rate_bps, double min_rate_bps, double max_rate_bps,
                       const py::kwargs& options) {
-    return make_cc(spec_with_options(spec, options), CcConstraints{start_rate_bps, min_rate_bps, max_rate_bps});
+    return make_cc(spec_with_options(spec, options).to_string(), CcConstraints{start_rate_bps, min_rate_bps, max_rate_bps});
   }, py::arg("spec"), py::arg("start_rate_bps") = 300e3, py::arg("min_rate_bps") = 50e3, py::arg("max_rate_bps") = 10e6,
         "Builds a congestion controller: make_cc('gcc', profile='draft02').");
   m.def("cc_names", [] { return Registry::builtin().cc_names(); }, "(name, summary) of every congestion controller.");
@@ -620,7 +633,7 @@ PYBIND11_MODULE(_streamopt, m) {
     std::unique_ptr<AbrController> owned;
     AbrController* controller = nullptr;
     if (py::isinstance<py::str>(abr)) {
-      owned = make_abr(abr.cast<std::string>(), manifest);
+      owned = make_abr(abr.cast<std::string>(), std::make_shared<const Manifest>(manifest), qoe);
     } else if (py::isinstance<AbrController>(abr)) {
       controller = abr.cast<AbrController*>();
     } else {
@@ -643,10 +656,10 @@ PYBIND11_MODULE(_streamopt, m) {
     Registry registry = Registry::builtin();
     for (const auto& [name, factory] : python_factories) {
       auto shared = share(factory);
-      registry.add_abr(name, "Python controller", [shared, name = name](const Manifest& mf, const OptionMap&) {
+      registry.add_abr(name, "Python controller", [shared, name = name](const BuildContext& context, const OptionMap&) {
         py::gil_scoped_acquire gil;
         try {
-          return std::unique_ptr<AbrController>(std::make_unique<PyController>((*shared)(mf), name));
+          return std::unique_ptr<AbrController>(std::make_unique<PyController>((*shared)(context.manifest()), name));
         } catch (py::error_already_set& e) {
           throw Error(fmt::format("{}: creating the controller: {}", name, e.what()));
         }

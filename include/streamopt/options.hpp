@@ -2,6 +2,7 @@
 /// \file options.hpp
 /// Option maps and algorithm specs such as `bola:gamma_p=5,min_buffer_s=10`.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -10,6 +11,9 @@
 #include <vector>
 
 namespace streamopt {
+
+/// Longest spec or spec list the parser accepts (characters).
+inline constexpr std::size_t kMaxSpecLength = 4096;
 
 /// Key/value options for one algorithm. Getters convert and range-check the
 /// value and remember which keys were read, so that `check_all_used()` can
@@ -60,7 +64,7 @@ struct AlgorithmSpec {
 };
 
 /// Parses one spec; throws `Error` on an empty name, a missing `=`, an empty
-/// key or a repeated key.
+/// key, a repeated key or a text longer than `kMaxSpecLength`.
 AlgorithmSpec parse_spec(std::string_view text);
 
 /// Parses a comma-separated list of specs where options continue the previous

@@ -14,8 +14,8 @@ namespace streamopt {
 class ThroughputPredictor {
  public:
   virtual ~ThroughputPredictor() = default;
-  /// Feeds one finished download. Reports with non-positive download time
-  /// are ignored.
+  /// Feeds one finished download. Reports that are not
+  /// `DownloadReport::usable_sample()` are ignored.
   virtual void observe(const DownloadReport& report) = 0;
   /// The prediction for the next download (`valid` false before any sample).
   [[nodiscard]] virtual Prediction predict() const = 0;

@@ -76,4 +76,31 @@ struct SessionStats {
   double mean_switch_bps = 0;       ///< mean |bitrate change| per switch (0 without switches)
 };
 
+/// True for the segments a session's score counts: 2..N (index >= 1), the
+/// Pensieve papers' convention that leaves out the first segment, whose
+/// download is start-up. The one home of that rule.
+[[nodiscard]] constexpr bool scored_segment(std::size_t index) { return index >= 1; }
+
+/// Builds `SessionStats` one played segment at a time, in order: what the
+/// simulator, the oracle's report and a service's per-session log share.
+/// A one-segment session scores its only segment.
+class SessionStatsBuilder {
+ public:
+  /// Starts a session of segments lasting `segment_duration_s` each.
+  explicit SessionStatsBuilder(double segment_duration_s) : segment_duration_s_(segment_duration_s) {}
+  /// Adds the next segment: its rung, nominal bitrate, stall and QoE terms.
+  void add(std::size_t rung, double bitrate_bps, double rebuffer_s, const QoeTerms& qoe);
+  /// The statistics of the segments added so far.
+  [[nodiscard]] SessionStats finish(double startup_delay_s) const;
+
+ private:
+  double segment_duration_s_;
+  SessionStats s_;
+  QoeTerms first_;
+  double bitrate_sum_bps_ = 0;
+  double switch_sum_bps_ = 0;
+  std::size_t last_rung_ = kNoRung;
+  double last_bitrate_bps_ = 0;
+};
+
 }  // namespace streamopt

@@ -166,8 +166,14 @@ SOPT_API void sopt_trace_destroy(sopt_trace* trace);
 
 /* ---- ABR controllers ---- */
 
-/** Builds a controller from a spec such as "bola:gamma_p=5" or "robust_mpc:horizon=8". */
+/** Builds a controller from a spec such as "bola:gamma_p=5" or "robust_mpc:horizon=8".
+ *  The controller shares the manifest (no copy per session), plans with QoE_lin, and checks
+ *  every report and state it is given (SOPT_ERR_INVALID naming the field). */
 SOPT_API sopt_status sopt_abr_create(const char* spec, const sopt_manifest* manifest, sopt_abr** out);
+/** As sopt_abr_create, planning with the session's QoE model `qoe` ("lin", "log:rebuffer=2.66", ...;
+ *  NULL means "lin"). */
+SOPT_API sopt_status sopt_abr_create_with_qoe(const char* spec, const sopt_manifest* manifest, const char* qoe,
+                                              sopt_abr** out);
 /** Feeds one finished download. */
 SOPT_API sopt_status sopt_abr_on_download(sopt_abr* abr, const sopt_download_report* report);
 /** Decides the rung for state->next_segment. */

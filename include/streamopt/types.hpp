@@ -3,6 +3,7 @@
 /// Value types exchanged between a player (or the simulator) and the
 /// decision engine. SI units throughout: seconds, bytes, bits per second.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,10 @@ namespace streamopt {
 
 /// Marker for "no rung yet" in `PlayerState::last_rung`.
 inline constexpr std::size_t kNoRung = static_cast<std::size_t>(-1);
+
+/// Shortest download time that counts as a measurement (1 microsecond): a
+/// shorter one is a clock error whose throughput would be absurd or infinite.
+inline constexpr double kMinDownloadTimeS = 1e-6;
 
 /// What a player reports after a segment finished downloading.
 struct DownloadReport {
@@ -26,6 +31,12 @@ struct DownloadReport {
   }
   /// Clock when the last byte arrived.
   [[nodiscard]] double end_time_s() const { return start_time_s + download_time_s; }
+  /// True when the report can feed a throughput estimate: bytes received in
+  /// a finite download time of at least kMinDownloadTimeS. Every predictor
+  /// ignores the other reports.
+  [[nodiscard]] bool usable_sample() const {
+    return size_bytes > 0 && download_time_s >= kMinDownloadTimeS && std::isfinite(download_time_s);
+  }
 };
 
 /// The player's state when it asks for the next decision.

@@ -22,11 +22,11 @@ namespace {
 
 class Bola final : public AbrController {
  public:
-  Bola(Manifest manifest, bool variant_e, double min_buffer_s, double target_buffer_s,
+  Bola(std::shared_ptr<const Manifest> manifest, bool variant_e, double min_buffer_s, double target_buffer_s,
        std::unique_ptr<ThroughputPredictor> predictor)
       : manifest_(std::move(manifest)), variant_e_(variant_e), predictor_(std::move(predictor)) {
-    const double r0 = manifest_.rungs().front().bitrate_bps;
-    for (const auto& rung : manifest_.rungs()) utilities_.push_back(std::log(rung.bitrate_bps / r0) + 1.0);
+    const double r0 = manifest_->rungs().front().bitrate_bps;
+    for (const auto& rung : manifest_->rungs()) utilities_.push_back(std::log(rung.bitrate_bps / r0) + 1.0);
     gamma_p_ = (utilities_.back() - 1.0) / (target_buffer_s / min_buffer_s - 1.0);
     v_p_ = min_buffer_s / gamma_p_;
     reset();
@@ -49,13 +49,13 @@ class Bola final : public AbrController {
       d.reasons.rule = "bola";
       return d;
     }
-    const std::size_t tput_rung = p.valid ? highest_rung_below(manifest_, p.conservative_bps) : 0;
+    const std::size_t tput_rung = p.valid ? highest_rung_below(*manifest_, p.conservative_bps) : 0;
     if (startup_) {
       d.rung = tput_rung;
       d.reasons.rule = "bola_startup";
       placeholder_s_ = std::max(0.0, min_buffer_for(d.rung) - state.buffer_s);
       last_rung_ = d.rung;
-      if (p.valid && state.buffer_s >= manifest_.segment_duration_s()) startup_ = false;
+      if (p.valid && state.buffer_s >= manifest_->segment_duration_s()) startup_ = false;
       return d;
     }
     if (state.rebuffered) placeholder_s_ = 0;
@@ -76,7 +76,7 @@ class Bola final : public AbrController {
     } else {
       delay_s -= placeholder_s_;
       placeholder_s_ = 0;
-      if (rung == manifest_.rung_count() - 1) delay_s = 0;
+      if (rung == manifest_->rung_count() - 1) delay_s = 0;
     }
     d.rung = rung;
     d.delay_s = delay_s;
@@ -98,7 +98,7 @@ class Bola final : public AbrController {
     std::size_t best = 0;
     scores.clear();
     for (std::size_t m = 0; m < utilities_.size(); ++m) {
-      const double score = (v_p_ * (utilities_[m] + gamma_p_) - buffer_s) / manifest_.bitrate_bps(m);
+      const double score = (v_p_ * (utilities_[m] + gamma_p_) - buffer_s) / manifest_->bitrate_bps(m);
       scores.push_back(score);
       if (score >= scores[best]) best = m;
     }
@@ -110,16 +110,16 @@ class Bola final : public AbrController {
   }
   // Lowest buffer at which BOLA prefers `rung` to every lower rung.
   [[nodiscard]] double min_buffer_for(std::size_t rung) const {
-    const double rq = manifest_.bitrate_bps(rung);
+    const double rq = manifest_->bitrate_bps(rung);
     double level = 0;
     for (std::size_t i = 0; i < rung; ++i) {
-      const double ri = manifest_.bitrate_bps(i);
+      const double ri = manifest_->bitrate_bps(i);
       level = std::max(level, v_p_ * (gamma_p_ + (rq * utilities_[i] - ri * utilities_[rung]) / (rq - ri)));
     }
     return level;
   }
 
-  Manifest manifest_;
+  std::shared_ptr<const Manifest> manifest_;
   bool variant_e_;
   std::unique_ptr<ThroughputPredictor> predictor_;
   std::vector<double> utilities_;
@@ -133,7 +133,8 @@ class Bola final : public AbrController {
 
 }  // namespace
 
-std::unique_ptr<AbrController> make_bola(const Manifest& manifest, const OptionMap& options) {
+std::unique_ptr<AbrController> make_bola(const BuildContext& context, const OptionMap& options) {
+  const Manifest& manifest = context.manifest();
   const auto variant = options.get_string("variant", "e");
   if (variant != "e" && variant != "basic") {
     throw Error(fmt::format("{}: option variant='{}' is not e or basic", options.owner(), variant));
@@ -147,8 +148,8 @@ std::unique_ptr<AbrController> make_bola(const Manifest& manifest, const OptionM
                             target, min_buffer));
   }
   if (manifest.rung_count() < 2) throw Error(options.owner() + ": BOLA needs at least two rungs");
-  auto predictor = Registry::builtin().make_predictor(options.get_string("predictor", "ewma"));
-  return std::make_unique<Bola>(manifest, variant == "e", min_buffer, target, std::move(predictor));
+  auto predictor = context.make_predictor(options.get_string("predictor", "ewma"));
+  return std::make_unique<Bola>(context.shared_manifest(), variant == "e", min_buffer, target, std::move(predictor));
 }
 
 }  // namespace streamopt::abr

@@ -1,5 +1,5 @@
 #pragma once
-// Factories of the built-in ABR controllers, registered in core/registry.cpp,
+// Factories of the built-in ABR controllers, registered in lib/builtin.cpp,
 // plus small helpers they share.
 
 #include <memory>
@@ -7,16 +7,17 @@
 #include "streamopt/abr.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/options.hpp"
+#include "streamopt/registry.hpp"
 
 namespace streamopt::abr {
 
-std::unique_ptr<AbrController> make_fixed(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_rate_based(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_bba(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_bola(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_dynamic(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_mpc(const Manifest& manifest, const OptionMap& options);
-std::unique_ptr<AbrController> make_robust_mpc(const Manifest& manifest, const OptionMap& options);
+std::unique_ptr<AbrController> make_fixed(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_rate_based(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_bba(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_bola(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_dynamic(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_mpc(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_robust_mpc(const BuildContext& context, const OptionMap& options);
 
 // Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
 std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);

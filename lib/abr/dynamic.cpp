@@ -1,6 +1,8 @@
 // dash.js's DYNAMIC strategy: the throughput rule while the buffer is low,
 // BOLA-E once it is above the stable buffer time (12 s), back to throughput
 // below half of it (hysteresis against oscillating between rules).
+#include <fmt/format.h>
+
 #include "abr/builtin.hpp"
 #include "streamopt/registry.hpp"
 
@@ -38,10 +40,11 @@ class Dynamic final : public AbrController {
 
 }  // namespace
 
-std::unique_ptr<AbrController> make_dynamic(const Manifest& manifest, const OptionMap& options) {
+std::unique_ptr<AbrController> make_dynamic(const BuildContext& context, const OptionMap& options) {
   const double stable = ranged_option(options, "stable_buffer_s", 12.0, 0.1, 1e5);
-  return std::make_unique<Dynamic>(Registry::builtin().make_abr("rate:predictor=ewma", manifest),
-                                   Registry::builtin().make_abr("bola", manifest), stable,
+  const auto predictor = options.get_string("predictor", "ewma");
+  return std::make_unique<Dynamic>(context.make_abr(fmt::format("rate:predictor={}", predictor)),
+                                   context.make_abr(fmt::format("bola:predictor={}", predictor)), stable,
                                    0.5 * stable);
 }
 

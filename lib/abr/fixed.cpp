@@ -56,8 +56,8 @@ class Fixed final : public AbrController {
 
 }  // namespace
 
-std::unique_ptr<AbrController> make_fixed(const Manifest& manifest, const OptionMap& options) {
-  return std::make_unique<Fixed>(rung_option(manifest, options, "rung", 0));
+std::unique_ptr<AbrController> make_fixed(const BuildContext& context, const OptionMap& options) {
+  return std::make_unique<Fixed>(rung_option(context.manifest(), options, "rung", 0));
 }
 
 }  // namespace streamopt::abr

@@ -1,12 +1,17 @@
 // MPC and RobustMPC (Yin, Jindal, Sekar, Sinopoli, SIGCOMM 2015). Each
 // decision plans the next `horizon` segments against a throughput prediction
-// (harmonic mean of the last 5 downloads; RobustMPC divides it by 1 + the
-// largest recent prediction error) and takes the plan's first rung.
+// (by default the harmonic mean of the last 5 downloads; any registered
+// predictor with `predictor=`; RobustMPC divides it by 1 + the largest recent
+// prediction error), maximising the session's QoE model, and takes the plan's
+// first rung.
 //
 // The search is a memoised value function over (step, discretised buffer,
 // last rung), as in Puffer's MPC: the buffer is snapped to `buffer_step_s`
-// at every step, so horizon 10 with 20 rungs stays cheap. `buffer_step_s=0`
-// enumerates every sequence exactly.
+// at every step, so horizon 10 with 20 rungs stays cheap. Its work is
+// bounded by horizon x buffer bins x rungs^2 <= kMaxSearchWork, checked when
+// the controller is built. The memo table is per thread, not per session, so
+// an edge holding thousands of sessions pays for one table per worker
+// thread. `buffer_step_s=0` enumerates every sequence exactly.
 //
 // Preset `pensieve` reproduces Pensieve's mpc.py: exhaustive search, the
 // objective in Mbps (bitrate - 4.3 rebuffer - |switches|) summed over the
@@ -30,34 +35,80 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
+// Largest memoised search accepted: horizon x buffer bins x rungs^2 value
+// evaluations per decision (about 0.1 s on one core).
+constexpr double kMaxSearchWork = 5e7;
+// Largest exhaustive search accepted (buffer_step_s=0): rungs^horizon plans.
+constexpr double kMaxExhaustivePlans = 1e8;
+
 struct MpcParams {
   std::size_t horizon = 5;
   double buffer_step_s = 0.25;
   double max_buffer_s = 60.0;
   bool pensieve = false;
-  std::string qoe = "lin";
 };
+
+// Slots a thread's memo table keeps between searches (768 KB); a larger
+// search's table is released when it ends.
+constexpr std::size_t kKeptMemoSlots = std::size_t{1} << 16;
+
+// The memo table of the value function, one per thread and shared by every
+// session that decides on it. A stamp per slot marks the search that wrote
+// it, so starting a search clears nothing.
+struct MemoTable {
+  std::vector<double> value;
+  std::vector<std::uint32_t> stamp;
+  std::uint32_t current = 0;
+
+  // Starts a search over `slots` slots.
+  void begin(std::size_t slots) {
+    if (stamp.size() < slots) {
+      value.resize(slots);
+      stamp.resize(slots, 0);
+    }
+    if (++current == 0) {  // wrapped: clear stamps
+      std::fill(stamp.begin(), stamp.end(), 0);
+      current = 1;
+    }
+  }
+
+  // Ends a search: gives back the memory of an unusually large one.
+  void end() {
+    if (stamp.size() > kKeptMemoSlots) {
+      value = {};
+      stamp = {};
+      current = 0;
+    }
+  }
+};
+
+MemoTable& thread_memo() {
+  thread_local MemoTable table;
+  return table;
+}
 
 class Mpc final : public AbrController {
  public:
-  Mpc(Manifest manifest, MpcParams params, std::unique_ptr<ThroughputPredictor> predictor,
-      bool robust)
+  Mpc(std::shared_ptr<const Manifest> manifest, const std::string& qoe_spec, MpcParams params,
+      std::unique_ptr<ThroughputPredictor> predictor, bool robust)
       : manifest_(std::move(manifest)),
-        params_(std::move(params)),
-        qoe_(params_.qoe, manifest_),
+        params_(params),
+        qoe_(qoe_spec, *manifest_),
         predictor_(std::move(predictor)),
         robust_(robust) {
-    const std::size_t rungs = manifest_.rung_count();
-    const double top_buffer_s = params_.max_buffer_s + manifest_.segment_duration_s();
+    const std::size_t rungs = manifest_->rung_count();
     if (params_.buffer_step_s > 0) {
       inverse_step_ = 1.0 / params_.buffer_step_s;
-      bins_ = static_cast<std::size_t>(std::ceil(top_buffer_s / params_.buffer_step_s)) + 1;
-      memo_value_.resize(params_.horizon * bins_ * rungs);
-      memo_stamp_.assign(params_.horizon * bins_ * rungs, 0);
+      bins_ = static_cast<std::size_t>(
+                  std::ceil((params_.max_buffer_s + manifest_->segment_duration_s()) / params_.buffer_step_s)) +
+              1;
     }
     download_s_.resize(params_.horizon * rungs);
     utility_.resize(params_.horizon * rungs);
   }
+
+  // The utility kind of the QoE model it plans with.
+  [[nodiscard]] QoeKind qoe_kind() const { return qoe_.kind(); }
 
   void on_download(const DownloadReport& report) override { predictor_->observe(report); }
 
@@ -66,7 +117,7 @@ class Mpc final : public AbrController {
     d.reasons.rule = robust_ ? "robust_mpc" : "mpc";
     d.reasons.buffer_s = state.buffer_s;
     const Prediction p = predictor_->predict();
-    const std::size_t last = state.last_rung == kNoRung ? 0 : state.last_rung;
+    const std::size_t last = state.last_rung < manifest_->rung_count() ? state.last_rung : 0;
     if (!p.valid) {
       d.rung = 0;
       d.reasons.rule = "start";
@@ -81,7 +132,7 @@ class Mpc final : public AbrController {
       return d;
     }
     prepare(state.next_segment, bandwidth_bps);
-    d.reasons.scores.assign(manifest_.rung_count(), kNegInf);
+    d.reasons.scores.assign(manifest_->rung_count(), kNegInf);
     if (params_.pensieve) {
       search_pensieve(state.buffer_s, last, d);
     } else {
@@ -97,14 +148,14 @@ class Mpc final : public AbrController {
  private:
   // Download time and utility of every (step, rung) of this plan.
   void prepare(std::size_t next_segment, double bandwidth_bps) {
-    const std::size_t rungs = manifest_.rung_count();
-    const std::size_t last_segment = manifest_.segment_count() - 1;
+    const std::size_t rungs = manifest_->rung_count();
+    const std::size_t last_segment = manifest_->segment_count() - 1;
     for (std::size_t k = 0; k < steps_; ++k) {
       const std::size_t offset = params_.pensieve ? 1 : 0;
       const std::size_t segment = std::min(next_segment + k + offset, last_segment);
       for (std::size_t r = 0; r < rungs; ++r) {
         download_s_[k * rungs + r] =
-            static_cast<double>(manifest_.segment_size_bytes(segment, r)) * 8.0 / bandwidth_bps;
+            static_cast<double>(manifest_->segment_size_bytes(segment, r)) * 8.0 / bandwidth_bps;
         utility_[k * rungs + r] = qoe_.utility(r, segment);
       }
     }
@@ -122,7 +173,7 @@ class Mpc final : public AbrController {
 
   void enumerate(std::size_t k, double buffer_s, std::size_t last, double bitrate_kbps_sum,
                  double smooth_kbps_sum, double rebuffer_s, std::vector<double>& first_scores) {
-    const std::size_t rungs = manifest_.rung_count();
+    const std::size_t rungs = manifest_->rung_count();
     if (k == steps_) {
       const double reward = bitrate_kbps_sum / 1000.0 - qoe_.rebuffer_penalty_per_s() * rebuffer_s -
                             smooth_kbps_sum / 1000.0;
@@ -143,9 +194,9 @@ class Mpc final : public AbrController {
       } else {
         next_buffer -= download_s;
       }
-      next_buffer += manifest_.segment_duration_s();
-      const double kbps = manifest_.bitrate_bps(r) / 1000.0;
-      const double last_kbps = manifest_.bitrate_bps(last) / 1000.0;
+      next_buffer += manifest_->segment_duration_s();
+      const double kbps = manifest_->bitrate_bps(r) / 1000.0;
+      const double last_kbps = manifest_->bitrate_bps(last) / 1000.0;
       plan_[k] = r;
       enumerate(k + 1, next_buffer, r, bitrate_kbps_sum + kbps,
                 smooth_kbps_sum + std::fabs(kbps - last_kbps), next_rebuffer, first_scores);
@@ -154,12 +205,9 @@ class Mpc final : public AbrController {
 
   // --- Default: QoE-model objective, buffer capped, memoised value function.
   void search_dp(double buffer_s, std::size_t last, Decision& d) {
-    ++stamp_;
-    if (stamp_ == 0) {  // wrapped: clear stamps
-      std::fill(memo_stamp_.begin(), memo_stamp_.end(), 0);
-      stamp_ = 1;
-    }
-    const std::size_t rungs = manifest_.rung_count();
+    memo_ = &thread_memo();
+    if (params_.buffer_step_s > 0) memo_->begin(steps_ * bins_ * manifest_->rung_count());
+    const std::size_t rungs = manifest_->rung_count();
     double best = kNegInf;
     std::size_t best_rung = 0;
     for (std::size_t r = 0; r < rungs; ++r) {
@@ -190,12 +238,14 @@ class Mpc final : public AbrController {
       }
       d.reasons.plan.push_back(r);
     }
+    memo_->end();
+    memo_ = nullptr;
   }
 
   // Buffer after a download of download_s from buffer b: drained (not below
   // 0), one segment added, capped, snapped to the grid.
   [[nodiscard]] double next_buffer(double b, double download_s) const {
-    double next = std::max(0.0, b - download_s) + manifest_.segment_duration_s();
+    double next = std::max(0.0, b - download_s) + manifest_->segment_duration_s();
     next = std::min(next, params_.max_buffer_s);
     if (params_.buffer_step_s > 0) next = std::round(next * inverse_step_) * params_.buffer_step_s;
     return next;
@@ -204,7 +254,7 @@ class Mpc final : public AbrController {
   // QoE of fetching rung r at step k (buffer b, previous rung prev) plus the
   // best continuation.
   double step_value(std::size_t k, double b, std::size_t prev, std::size_t r) {
-    const std::size_t rungs = manifest_.rung_count();
+    const std::size_t rungs = manifest_->rung_count();
     const double download_s = download_s_[k * rungs + r];
     const double u = utility_[k * rungs + r];
     double value = u - qoe_.rebuffer_penalty_per_s() * std::max(0.0, download_s - b) -
@@ -215,23 +265,23 @@ class Mpc final : public AbrController {
 
   // Best total from step k on, memoised on (k, buffer bin, last rung).
   double future_value(std::size_t k, double b, std::size_t last) {
-    const std::size_t rungs = manifest_.rung_count();
+    const std::size_t rungs = manifest_->rung_count();
     std::size_t slot = 0;
     if (params_.buffer_step_s > 0) {
       const auto bin = std::min(bins_ - 1, static_cast<std::size_t>(std::lround(b * inverse_step_)));
       slot = (k * bins_ + bin) * rungs + last;
-      if (memo_stamp_[slot] == stamp_) return memo_value_[slot];
+      if (memo_->stamp[slot] == memo_->current) return memo_->value[slot];
     }
     double best = kNegInf;
     for (std::size_t r = 0; r < rungs; ++r) best = std::max(best, step_value(k, b, last, r));
     if (params_.buffer_step_s > 0) {
-      memo_stamp_[slot] = stamp_;
-      memo_value_[slot] = best;
+      memo_->stamp[slot] = memo_->current;
+      memo_->value[slot] = best;
     }
     return best;
   }
 
-  Manifest manifest_;
+  std::shared_ptr<const Manifest> manifest_;
   MpcParams params_;
   QoeModel qoe_;
   std::unique_ptr<ThroughputPredictor> predictor_;
@@ -241,15 +291,14 @@ class Mpc final : public AbrController {
   double inverse_step_ = 0;
   std::vector<double> download_s_;
   std::vector<double> utility_;
-  std::vector<double> memo_value_;
-  std::vector<std::uint32_t> memo_stamp_;
-  std::uint32_t stamp_ = 0;
+  MemoTable* memo_ = nullptr;  // this thread's table, during a search
   std::vector<std::size_t> plan_;
   std::vector<std::size_t> best_plan_;
   double best_reward_ = kNegInf;
 };
 
-std::unique_ptr<AbrController> build(const Manifest& manifest, const OptionMap& options, bool robust) {
+std::unique_ptr<AbrController> build(const BuildContext& context, const OptionMap& options, bool robust) {
+  const Manifest& manifest = context.manifest();
   MpcParams params;
   const auto preset = options.get_string("preset", "default");
   if (preset != "default" && preset != "pensieve") {
@@ -262,32 +311,46 @@ std::unique_ptr<AbrController> build(const Manifest& manifest, const OptionMap& 
   }
   params.buffer_step_s = ranged_option(options, "buffer_step_s", params.pensieve ? 0.0 : 0.25, 0.0, 60.0);
   params.max_buffer_s = ranged_option(options, "max_buffer_s", 60.0, 0.1, 1e5);
-  params.qoe = options.get_string("qoe", "lin");
-  if (params.pensieve && (params.qoe != "lin" || params.buffer_step_s != 0)) {
-    throw Error(options.owner() + ": preset=pensieve fixes qoe=lin and buffer_step_s=0");
+  if (params.pensieve && params.buffer_step_s != 0) {
+    throw Error(options.owner() + ": preset=pensieve fixes buffer_step_s=0");
   }
-  if (params.buffer_step_s == 0 &&
-      std::pow(static_cast<double>(manifest.rung_count()), static_cast<double>(params.horizon)) > 1e8) {
-    throw Error(fmt::format("{}: exhaustive search over {}^{} plans is too large; set buffer_step_s > 0",
-                            options.owner(), manifest.rung_count(), params.horizon));
+  const auto rungs = static_cast<double>(manifest.rung_count());
+  const auto horizon = static_cast<double>(params.horizon);
+  if (params.buffer_step_s == 0 && std::pow(rungs, horizon) > kMaxExhaustivePlans) {
+    throw Error(fmt::format("{}: exhaustive search over {}^{} plans is more than {:g}; set buffer_step_s > 0",
+                            options.owner(), manifest.rung_count(), params.horizon, kMaxExhaustivePlans));
   }
-  const auto window = predict::window_option(options, "window", 5);
-  auto predictor = Registry::builtin().make_predictor(fmt::format("harmonic:window={}", window));
+  if (params.buffer_step_s > 0) {
+    const double bins = (params.max_buffer_s + manifest.segment_duration_s()) / params.buffer_step_s + 1;
+    const double work = horizon * bins * rungs * rungs;
+    if (!(work <= kMaxSearchWork)) {
+      throw Error(fmt::format(
+          "{}: search of horizon {} x {:.0f} buffer bins x {} rungs^2 = {:.3g} steps is more than {:g}; "
+          "raise buffer_step_s, lower horizon or max_buffer_s",
+          options.owner(), params.horizon, bins, manifest.rung_count(), work, kMaxSearchWork));
+    }
+  }
+  auto predictor = context.make_predictor(options.get_string("predictor", "harmonic"));
   if (robust) {
     const bool carry = options.get_bool("carry_history", false);
     predictor = predict::make_robust_around(std::move(predictor), 5, carry);
   }
-  return std::make_unique<Mpc>(manifest, params, std::move(predictor), robust);
+  auto mpc = std::make_unique<Mpc>(context.shared_manifest(), context.qoe(), params, std::move(predictor), robust);
+  if (params.pensieve && mpc->qoe_kind() != QoeKind::lin) {
+    throw Error(fmt::format("{}: preset=pensieve plans with QoE_lin; the session's QoE is '{}'",
+                            options.owner(), context.qoe()));
+  }
+  return mpc;
 }
 
 }  // namespace
 
-std::unique_ptr<AbrController> make_mpc(const Manifest& manifest, const OptionMap& options) {
-  return build(manifest, options, false);
+std::unique_ptr<AbrController> make_mpc(const BuildContext& context, const OptionMap& options) {
+  return build(context, options, false);
 }
 
-std::unique_ptr<AbrController> make_robust_mpc(const Manifest& manifest, const OptionMap& options) {
-  return build(manifest, options, true);
+std::unique_ptr<AbrController> make_robust_mpc(const BuildContext& context, const OptionMap& options) {
+  return build(context, options, true);
 }
 
 }  // namespace streamopt::abr

@@ -8,9 +8,9 @@ namespace {
 
 class RateBased final : public AbrController {
  public:
-  RateBased(const Manifest& manifest, std::unique_ptr<ThroughputPredictor> predictor,
+  RateBased(std::shared_ptr<const Manifest> manifest, std::unique_ptr<ThroughputPredictor> predictor,
             double safety, std::size_t start_rung)
-      : manifest_(manifest), predictor_(std::move(predictor)), safety_(safety), start_rung_(start_rung) {}
+      : manifest_(std::move(manifest)), predictor_(std::move(predictor)), safety_(safety), start_rung_(start_rung) {}
   void on_download(const DownloadReport& report) override { predictor_->observe(report); }
   Decision decide(const PlayerState& state) override {
     Decision d;
@@ -24,14 +24,14 @@ class RateBased final : public AbrController {
     }
     d.reasons.estimate_bps = p.estimate_bps;
     d.reasons.conservative_bps = p.conservative_bps;
-    d.rung = highest_rung_below(manifest_, p.estimate_bps * safety_);
+    d.rung = highest_rung_below(*manifest_, p.estimate_bps * safety_);
     return d;
   }
   void reset() override { predictor_->reset(); }
   [[nodiscard]] std::string name() const override { return "rate"; }
 
  private:
-  Manifest manifest_;
+  std::shared_ptr<const Manifest> manifest_;
   std::unique_ptr<ThroughputPredictor> predictor_;
   double safety_;
   std::size_t start_rung_;
@@ -39,11 +39,11 @@ class RateBased final : public AbrController {
 
 }  // namespace
 
-std::unique_ptr<AbrController> make_rate_based(const Manifest& manifest, const OptionMap& options) {
+std::unique_ptr<AbrController> make_rate_based(const BuildContext& context, const OptionMap& options) {
   const double safety = ranged_option(options, "safety", 0.9, 0.01, 1.0);
-  const auto start = rung_option(manifest, options, "start_rung", 0);
-  auto predictor = Registry::builtin().make_predictor(options.get_string("predictor", "harmonic"));
-  return std::make_unique<RateBased>(manifest, std::move(predictor), safety, start);
+  const auto start = rung_option(context.manifest(), options, "start_rung", 0);
+  auto predictor = context.make_predictor(options.get_string("predictor", "harmonic"));
+  return std::make_unique<RateBased>(context.shared_manifest(), std::move(predictor), safety, start);
 }
 
 }  // namespace streamopt::abr

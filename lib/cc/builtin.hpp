@@ -1,6 +1,6 @@
 #pragma once
 // Factories of the built-in congestion controllers, registered in
-// core/registry.cpp, plus the small pieces they share.
+// lib/builtin.cpp, plus the small pieces they share.
 #include <deque>
 #include <memory>
 

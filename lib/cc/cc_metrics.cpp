@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "cc/cc_run.hpp"
+#include "streamopt/stats.hpp"
 
 namespace streamopt::cc {
 namespace {
@@ -14,15 +15,6 @@ constexpr double kBandLow = 0.7, kBandHigh = 1.05; // convergence band around th
 constexpr double kPeakWindowS = 5.0;               // peak queue after a drop: next 5 s
 constexpr std::size_t kMaxSteps = 20;              // traces with more steps get no step metrics
 constexpr double kLossTailS = 2.0;                 // packets sent this close to the end are not judged
-
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return kNaN;
-  std::sort(values.begin(), values.end());
-  const double pos = q * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
-}
 
 double active_time_s(const FlowConfig& f, double duration_s) {
   const double end = std::min(f.stop_s, duration_s);
@@ -75,7 +67,8 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
   std::vector<std::vector<const CcIntervalRecord*>> series(n);
   for (const CcIntervalRecord& r : intervals) series[r.flow].push_back(&r);
 
-  double media_bps = 0, tcp_bps = 0, sum = 0, sum_sq = 0;
+  double media_bps = 0, tcp_bps = 0;
+  std::vector<double> flow_throughputs_bps;
   bool has_tcp = false;
   for (std::size_t i = 0; i < n; ++i) {
     const FlowConfig& fc = c.flows[i];
@@ -87,8 +80,7 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
     fm.throughput_bps = active > 0 ? delivered_bits[i] / active : 0.0;
     (media ? media_bps : tcp_bps) += fm.throughput_bps;
     has_tcp = has_tcp || !media;
-    sum += fm.throughput_bps;
-    sum_sq += fm.throughput_bps * fm.throughput_bps;
+    flow_throughputs_bps.push_back(fm.throughput_bps);
 
     fm.media_rate_mean_bps = fm.media_rate_cov = kNaN;
     if (media) {
@@ -98,19 +90,14 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
         if (raw.active_bins[i][b]) rates.push_back(raw.encoded_bits_per_s[i][b]);
       }
       if (!rates.empty()) {
-        double mean = 0, var = 0;
-        for (double r : rates) mean += r;
-        mean /= static_cast<double>(rates.size());
-        for (double r : rates) var += (r - mean) * (r - mean);
-        var /= static_cast<double>(rates.size());
-        fm.media_rate_mean_bps = mean;
-        fm.media_rate_cov = mean > 0 ? std::sqrt(var) / mean : kNaN;
+        fm.media_rate_mean_bps = stats::mean(rates);
+        fm.media_rate_cov = stats::coefficient_of_variation(rates);
       }
     }
-    fm.queue_delay_p50_s = percentile(queue_delays[i], 0.50);
-    fm.queue_delay_p95_s = percentile(queue_delays[i], 0.95);
-    fm.queue_delay_p99_s = percentile(queue_delays[i], 0.99);
-    fm.frame_delay_p95_s = media ? percentile(raw.frame_delays_s[i], 0.95) : kNaN;
+    fm.queue_delay_p50_s = stats::percentile(queue_delays[i], 0.50);
+    fm.queue_delay_p95_s = stats::percentile(queue_delays[i], 0.95);
+    fm.queue_delay_p99_s = stats::percentile(queue_delays[i], 0.99);
+    fm.frame_delay_p95_s = media ? stats::percentile(raw.frame_delays_s[i], 0.95) : kNaN;
     fm.loss_fraction = sent[i] > 0 ? lost[i] / sent[i] : 0.0;
     fm.frames_skipped_fraction = media && raw.frames_captured[i] > 0 ? raw.frames_skipped[i] / raw.frames_captured[i] : kNaN;
 
@@ -167,7 +154,7 @@ CcMetrics compute_cc_metrics(const CcCase& c, const CapacityCurve& capacity, con
     }
     m.flows.push_back(std::move(fm));
   }
-  m.jain_fairness = sum_sq > 0 ? sum * sum / (static_cast<double>(n) * sum_sq) : kNaN;
+  m.jain_fairness = stats::jain_index(flow_throughputs_bps);
   m.media_tcp_ratio = has_tcp && tcp_bps > 0 ? media_bps / tcp_bps : kNaN;
   return m;
 }

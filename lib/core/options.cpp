@@ -140,6 +140,10 @@ AlgorithmSpec start_spec(std::string_view head, std::string_view text) {
 std::vector<AlgorithmSpec> parse_spec_list(std::string_view text) {
   std::vector<AlgorithmSpec> specs;
   if (trim(text).empty()) throw Error("empty algorithm list");
+  if (text.size() > kMaxSpecLength) {
+    throw Error(fmt::format("spec of {} characters is longer than the limit of {} (starts '{}...')",
+                            text.size(), kMaxSpecLength, text.substr(0, 40)));
+  }
   std::size_t pos = 0;
   while (pos <= text.size()) {
     const auto end = text.find_first_of(",;", pos);

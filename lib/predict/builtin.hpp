@@ -1,20 +1,21 @@
 #pragma once
-// Factories of the built-in predictors, registered in core/registry.cpp.
+// Factories of the built-in predictors, registered in lib/builtin.cpp.
 
 #include <deque>
 #include <memory>
 
 #include "streamopt/options.hpp"
 #include "streamopt/predictor.hpp"
+#include "streamopt/registry.hpp"
 
 namespace streamopt::predict {
 
-std::unique_ptr<ThroughputPredictor> make_last_sample(const OptionMap& options);
-std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const OptionMap& options);
-std::unique_ptr<ThroughputPredictor> make_ewma(const OptionMap& options);
-std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_last_sample(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_ewma(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const BuildContext& context, const OptionMap& options);
 // `robust` wraps the predictor named by option `inner` (default harmonic).
-std::unique_ptr<ThroughputPredictor> make_robust(const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_robust(const BuildContext& context, const OptionMap& options);
 
 // Robust wrapper around any predictor, exposed for RobustMPC.
 std::unique_ptr<ThroughputPredictor> make_robust_around(std::unique_ptr<ThroughputPredictor> inner,

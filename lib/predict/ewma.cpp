@@ -16,7 +16,7 @@ class Ewma final : public ThroughputPredictor {
   Ewma(double fast_half_life_s, double slow_half_life_s, double safety)
       : fast_half_life_s_(fast_half_life_s), slow_half_life_s_(slow_half_life_s), safety_(safety) {}
   void observe(const DownloadReport& report) override {
-    if (report.download_time_s <= 0) return;
+    if (!report.usable_sample()) return;
     const double sample = report.throughput_bps();
     const double weight_s = report.download_time_s;
     update(fast_, fast_half_life_s_, sample, weight_s);
@@ -51,7 +51,7 @@ class Ewma final : public ThroughputPredictor {
 
 }  // namespace
 
-std::unique_ptr<ThroughputPredictor> make_ewma(const OptionMap& options) {
+std::unique_ptr<ThroughputPredictor> make_ewma(const BuildContext&, const OptionMap& options) {
   const double fast = options.get_double("fast_half_life_s", 3.0);
   const double slow = options.get_double("slow_half_life_s", 8.0);
   const double safety = options.get_double("safety", 0.9);

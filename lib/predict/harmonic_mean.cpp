@@ -8,9 +8,7 @@ class HarmonicMean final : public ThroughputPredictor {
  public:
   explicit HarmonicMean(std::size_t window) : window_(window) {}
   void observe(const DownloadReport& report) override {
-    if (report.download_time_s > 0 && report.size_bytes > 0) {
-      push_window(samples_, report.throughput_bps(), window_);
-    }
+    if (report.usable_sample()) push_window(samples_, report.throughput_bps(), window_);
   }
   [[nodiscard]] Prediction predict() const override {
     if (samples_.empty()) return {};
@@ -28,7 +26,7 @@ class HarmonicMean final : public ThroughputPredictor {
 
 }  // namespace
 
-std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const OptionMap& options) {
+std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const BuildContext&, const OptionMap& options) {
   return std::make_unique<HarmonicMean>(window_option(options, "window", 5));
 }
 

@@ -34,7 +34,7 @@ class LastSample final : public ThroughputPredictor {
  public:
   explicit LastSample(std::size_t window) : window_(window) {}
   void observe(const DownloadReport& report) override {
-    if (report.download_time_s > 0) push_window(samples_, report.throughput_bps(), window_);
+    if (report.usable_sample()) push_window(samples_, report.throughput_bps(), window_);
   }
   [[nodiscard]] Prediction predict() const override {
     if (samples_.empty()) return {};
@@ -50,7 +50,7 @@ class LastSample final : public ThroughputPredictor {
 
 }  // namespace
 
-std::unique_ptr<ThroughputPredictor> make_last_sample(const OptionMap& options) {
+std::unique_ptr<ThroughputPredictor> make_last_sample(const BuildContext&, const OptionMap& options) {
   return std::make_unique<LastSample>(window_option(options, "conservative_window", kConservativeWindow));
 }
 

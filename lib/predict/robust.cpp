@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "predict/builtin.hpp"
-#include "streamopt/error.hpp"
 #include "streamopt/registry.hpp"
 
 namespace streamopt::predict {
@@ -17,7 +16,7 @@ class Robust final : public ThroughputPredictor {
   Robust(std::unique_ptr<ThroughputPredictor> inner, std::size_t window, bool carry_history)
       : inner_(std::move(inner)), window_(window), carry_history_(carry_history) {}
   void observe(const DownloadReport& report) override {
-    if (report.download_time_s <= 0 || report.size_bytes == 0) return;
+    if (!report.usable_sample()) return;
     const double actual = report.throughput_bps();
     // As the reference: the first sample's error is 0 (nothing was predicted).
     const double error = last_estimate_bps_ > 0 ? std::fabs(last_estimate_bps_ - actual) / actual : 0.0;
@@ -56,12 +55,10 @@ std::unique_ptr<ThroughputPredictor> make_robust_around(std::unique_ptr<Throughp
   return std::make_unique<Robust>(std::move(inner), error_window, carry_history);
 }
 
-std::unique_ptr<ThroughputPredictor> make_robust(const OptionMap& options) {
+std::unique_ptr<ThroughputPredictor> make_robust(const BuildContext& context, const OptionMap& options) {
   const auto window = window_option(options, "error_window", 5);
-  const auto inner = options.get_string("inner", "harmonic");
-  if (inner == "robust") throw Error(options.owner() + ": option inner cannot be robust");
   const bool carry = options.get_bool("carry_history", false);
-  return make_robust_around(Registry::builtin().make_predictor(inner), window, carry);
+  return make_robust_around(context.make_predictor(options.get_string("inner", "harmonic")), window, carry);
 }
 
 }  // namespace streamopt::predict

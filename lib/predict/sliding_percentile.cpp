@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "predict/builtin.hpp"
+#include "streamopt/stats.hpp"
 #include "streamopt/error.hpp"
 
 namespace streamopt::predict {
@@ -20,7 +21,7 @@ class SlidingPercentile final : public ThroughputPredictor {
         percentile_(percentile),
         conservative_percentile_(conservative_percentile) {}
   void observe(const DownloadReport& report) override {
-    if (report.download_time_s <= 0 || report.size_bytes == 0) return;
+    if (!report.usable_sample()) return;
     const double weight = std::sqrt(static_cast<double>(report.size_bytes));
     samples_.push_back({report.throughput_bps(), weight});
     total_weight_ += weight;
@@ -38,10 +39,11 @@ class SlidingPercentile final : public ThroughputPredictor {
   }
   [[nodiscard]] Prediction predict() const override {
     if (samples_.empty()) return {};
-    std::vector<Sample> sorted(samples_.begin(), samples_.end());
+    std::vector<stats::Weighted> sorted(samples_.begin(), samples_.end());
     std::sort(sorted.begin(), sorted.end(),
-              [](const Sample& a, const Sample& b) { return a.value < b.value; });
-    return {at(sorted, percentile_), at(sorted, conservative_percentile_), true};
+              [](const stats::Weighted& a, const stats::Weighted& b) { return a.value < b.value; });
+    return {stats::weighted_percentile_sorted(sorted, percentile_),
+            stats::weighted_percentile_sorted(sorted, conservative_percentile_), true};
   }
   void reset() override {
     samples_.clear();
@@ -50,29 +52,16 @@ class SlidingPercentile final : public ThroughputPredictor {
   [[nodiscard]] std::string name() const override { return "percentile"; }
 
  private:
-  struct Sample {
-    double value;
-    double weight;
-  };
-  [[nodiscard]] double at(const std::vector<Sample>& sorted, double percentile) const {
-    const double target = percentile * total_weight_;
-    double cumulative = 0;
-    for (const auto& s : sorted) {
-      cumulative += s.weight;
-      if (cumulative >= target) return s.value;
-    }
-    return sorted.back().value;
-  }
   double max_weight_;
   double percentile_;
   double conservative_percentile_;
-  std::deque<Sample> samples_;
+  std::deque<stats::Weighted> samples_;
   double total_weight_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const OptionMap& options) {
+std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const BuildContext&, const OptionMap& options) {
   const double max_weight = options.get_double("max_weight", 2000.0);
   const double percentile = options.get_double("percentile", 0.5);
   const double conservative = options.get_double("conservative_percentile", 0.2);

@@ -68,4 +68,46 @@ QoeTerms QoeModel::segment(std::size_t rung, std::size_t prev_rung, std::size_t 
   return t;
 }
 
+void SessionStatsBuilder::add(std::size_t rung, double bitrate_bps, double rebuffer_s, const QoeTerms& qoe) {
+  const std::size_t index = s_.segments++;
+  s_.qoe_sum += qoe.total;
+  bitrate_sum_bps_ += bitrate_bps;
+  if (index == 0) first_ = qoe;
+  if (scored_segment(index)) {
+    s_.qoe_sum_pensieve += qoe.total;
+    s_.utility_per_segment += qoe.utility;
+    s_.rebuffer_penalty_per_segment += qoe.rebuffer_penalty;
+    s_.smoothness_penalty_per_segment += qoe.smoothness_penalty;
+    s_.rebuffer_s += rebuffer_s;
+    if (rung != last_rung_) {
+      ++s_.switches;
+      switch_sum_bps_ += std::fabs(bitrate_bps - last_bitrate_bps_);
+    }
+  }
+  last_rung_ = rung;
+  last_bitrate_bps_ = bitrate_bps;
+}
+
+SessionStats SessionStatsBuilder::finish(double startup_delay_s) const {
+  SessionStats s = s_;
+  s.startup_delay_s = startup_delay_s;
+  if (s.segments == 0) return s;
+  const double n = static_cast<double>(s.segments);
+  if (s.segments == 1) {
+    s.qoe_sum_pensieve = s.qoe_sum;
+    s.utility_per_segment = first_.utility;
+    s.rebuffer_penalty_per_segment = first_.rebuffer_penalty;
+    s.smoothness_penalty_per_segment = 0;
+  }
+  const double scored = s.segments > 1 ? n - 1 : 1;
+  s.qoe_per_segment = s.qoe_sum_pensieve / scored;
+  s.utility_per_segment /= scored;
+  s.rebuffer_penalty_per_segment /= scored;
+  s.smoothness_penalty_per_segment /= scored;
+  s.mean_bitrate_bps = bitrate_sum_bps_ / n;
+  s.rebuffer_ratio = s.rebuffer_s / (s.rebuffer_s + n * segment_duration_s_);
+  s.mean_switch_bps = s.switches ? switch_sum_bps_ / static_cast<double>(s.switches) : 0.0;
+  return s;
+}
+
 }  // namespace streamopt

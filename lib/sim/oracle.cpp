@@ -98,7 +98,7 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
         if (k == 0 && config.initial_rung != kNoRung && r != config.initial_rung) continue;
         Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0};
         const SegmentRecord rec = child.session.fetch(k, r, 0.0);
-        if (k > 0) child.score += qoe.segment(r, prev, k, rec.rebuffer_s).total;
+        if (scored_segment(k)) child.score += qoe.segment(r, prev, k, rec.rebuffer_s).total;
         child.time_bin = static_cast<std::int64_t>(std::floor(child.session.clock_s() / options.time_step_s));
         child.buffer_bin = static_cast<std::int64_t>(std::floor(child.session.buffer_s() / options.buffer_step_s));
         children.push_back(std::move(child));

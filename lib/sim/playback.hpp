@@ -1,12 +1,23 @@
 #pragma once
 // The player model of one session, shared by the simulator and the oracle.
-// Copying a PlaybackSession snapshots it, which is how the oracle branches.
+// The mode (SimConfig::mode) is a strategy: one class per mode, one file
+// each (playback_<mode>.hpp), held by value in a variant so that copying a
+// PlaybackSession snapshots it, which is how the oracle branches. A new mode
+// is one file plus one alternative in PlaybackMode and one case in
+// make_mode().
 
-#include "sim/link.hpp"
+#include <variant>
+
+#include "sim/playback_pensieve.hpp"
+#include "sim/playback_standard.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/simulator.hpp"
 
 namespace streamopt::sim {
+
+// Every playback mode; each has buffer_s(), playing(), startup_delay_s(),
+// wait(seconds) and download(record, segment_s, total_segments).
+using PlaybackMode = std::variant<PensievePlayback, StandardPlayback>;
 
 class PlaybackSession {
  public:
@@ -21,9 +32,9 @@ class PlaybackSession {
   // Buffered media, seconds.
   [[nodiscard]] double buffer_s() const;
   // Whether playback has started (waits are only honoured then).
-  [[nodiscard]] bool playing() const { return playing_; }
+  [[nodiscard]] bool playing() const;
   // Time to first frame so far.
-  [[nodiscard]] double startup_delay_s() const { return startup_delay_s_; }
+  [[nodiscard]] double startup_delay_s() const;
 
   // Waits `delay_s` (clamped to the buffer; ignored before playback), then
   // fetches `segment` at `rung`, then waits while the buffer is above the
@@ -31,18 +42,10 @@ class PlaybackSession {
   SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s);
 
  private:
-  void idle(double seconds);
   const Manifest* manifest_;
-  const SimConfig* config_;
   std::size_t total_;
-  bool pensieve_;
-  PensieveLink pensieve_link_;
-  LoopingLink looping_link_;
+  PlaybackMode mode_;
   double clock_s_ = 0;
-  double buffer_ms_ = 0;  // pensieve mode keeps the reference's unit
-  double buffer_s_ = 0;
-  bool playing_;
-  double startup_delay_s_ = 0;
 };
 
 }  // namespace streamopt::sim

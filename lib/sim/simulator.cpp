@@ -29,43 +29,9 @@ SimConfig SimConfig::from_name(std::string_view mode) {
 
 SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifest& manifest,
                        double startup_delay_s) {
-  SessionStats s;
-  s.segments = segments.size();
-  s.startup_delay_s = startup_delay_s;
-  if (segments.empty()) return s;
-  double bitrate_sum = 0;
-  double switch_sum = 0;
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const auto& r = segments[i];
-    s.qoe_sum += r.qoe.total;
-    bitrate_sum += r.bitrate_bps;
-    if (i == 0) continue;
-    s.qoe_sum_pensieve += r.qoe.total;
-    s.utility_per_segment += r.qoe.utility;
-    s.rebuffer_penalty_per_segment += r.qoe.rebuffer_penalty;
-    s.smoothness_penalty_per_segment += r.qoe.smoothness_penalty;
-    s.rebuffer_s += r.rebuffer_s;
-    if (r.rung != segments[i - 1].rung) {
-      ++s.switches;
-      switch_sum += std::fabs(r.bitrate_bps - segments[i - 1].bitrate_bps);
-    }
-  }
-  const double n = static_cast<double>(segments.size());
-  const double scored = segments.size() > 1 ? n - 1 : 1;
-  if (segments.size() == 1) {
-    s.qoe_sum_pensieve = s.qoe_sum;
-    s.utility_per_segment = segments[0].qoe.utility;
-    s.rebuffer_penalty_per_segment = segments[0].qoe.rebuffer_penalty;
-    s.smoothness_penalty_per_segment = 0;
-  }
-  s.qoe_per_segment = s.qoe_sum_pensieve / scored;
-  s.utility_per_segment /= scored;
-  s.rebuffer_penalty_per_segment /= scored;
-  s.smoothness_penalty_per_segment /= scored;
-  s.mean_bitrate_bps = bitrate_sum / n;
-  s.rebuffer_ratio = s.rebuffer_s / (s.rebuffer_s + n * manifest.segment_duration_s());
-  s.mean_switch_bps = s.switches ? switch_sum / static_cast<double>(s.switches) : 0.0;
-  return s;
+  SessionStatsBuilder builder(manifest.segment_duration_s());
+  for (const auto& r : segments) builder.add(r.rung, r.bitrate_bps, r.rebuffer_s, r.qoe);
+  return builder.finish(startup_delay_s);
 }
 
 namespace {

@@ -1,0 +1,44 @@
+// Every algorithm streamopt ships, in one table: the place a newcomer adds a
+// line. It sits at the top of the engine (it includes the predictor,
+// controller and congestion-control folders); the registry mechanism below
+// it, in core, knows none of them.
+#include "abr/builtin.hpp"
+#include "cc/builtin.hpp"
+#include "predict/builtin.hpp"
+#include "streamopt/registry.hpp"
+
+namespace streamopt {
+
+namespace {
+
+Registry make_builtin() {
+  Registry r;
+  // Throughput predictors.
+  r.add_predictor("last", "last sample", predict::make_last_sample);
+  r.add_predictor("harmonic", "harmonic mean of the last N samples (window=5)", predict::make_harmonic_mean);
+  r.add_predictor("ewma", "min of fast/slow EWMAs, dash.js/Shaka (3 s / 8 s half-lives)", predict::make_ewma);
+  r.add_predictor("percentile", "sliding-window weighted percentile, ExoPlayer", predict::make_sliding_percentile);
+  r.add_predictor("robust", "RobustMPC discount by the max recent error (inner=harmonic)", predict::make_robust);
+  // ABR controllers.
+  r.add_abr("fixed", "always one rung (rung=0)", abr::make_fixed);
+  r.add_abr("rate", "throughput rule: highest rung under safety x prediction (predictor=harmonic)", abr::make_rate_based);
+  r.add_abr("bba", "buffer-based BBA-0, Huang et al. 2014 (preset=pensieve: bb.py)", abr::make_bba);
+  r.add_abr("bola", "BOLA, Spiteri et al. 2016 (variant=e|basic, dash.js parameters)", abr::make_bola);
+  r.add_abr("dynamic", "dash.js DYNAMIC: throughput rule at low buffer, BOLA above", abr::make_dynamic);
+  r.add_abr("mpc", "MPC, Yin et al. 2015 (horizon=5, predictor=harmonic, the session's QoE)", abr::make_mpc);
+  r.add_abr("robust_mpc", "RobustMPC, Yin et al. 2015 (preset=pensieve: mpc.py)", abr::make_robust_mpc);
+  // Congestion controllers (live path).
+  r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
+  r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);
+  r.add_cc("bbr", "BBR-style model-based: max delivery rate x pacing-gain cycle, min RTT", cc::make_bbr);
+  return r;
+}
+
+}  // namespace
+
+const Registry& Registry::builtin() {
+  static const Registry registry = make_builtin();
+  return registry;
+}
+
+}  // namespace streamopt
