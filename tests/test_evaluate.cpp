@@ -255,3 +255,27 @@ TEST_CASE("A failed write_evaluation leaves nothing behind", "[evaluate]") {
   tmp.write("file", "x");
   CHECK_THROWS_WITH(write_evaluation(good, tmp.path() / "file"), Contains("not a directory"));
 }
+
+TEST_CASE("StagedDirectory moves only the named entries into an existing directory", "[evaluate]") {
+  test::TempDir tmp;
+  const fs::path target = tmp.path() / "logs";
+  tmp.write("logs/a.log", "old a");
+  tmp.write("logs/b.log", "old b");
+  {
+    StagedDirectory staged(target);
+    CHECK(fs::is_empty(staged.staging()));
+    CHECK(staged.staging().parent_path() == fs::absolute(tmp.path()).lexically_normal());
+    std::ofstream(staged.staging() / "a.log") << "new a";
+    std::ofstream(staged.staging() / "c.log") << "new c";
+    staged.commit({"a.log", "c.log", "a.log"});
+  }
+  CHECK(tree(tmp.path()) == std::set<std::string>{"logs", "logs/a.log", "logs/b.log", "logs/c.log"});
+  CHECK(slurp(target / "a.log") == "new a");
+  CHECK(slurp(target / "b.log") == "old b");
+  {
+    StagedDirectory abandoned(target);
+    std::ofstream(abandoned.staging() / "a.log") << "never";
+  }
+  CHECK(slurp(target / "a.log") == "new a");
+  CHECK(tree(tmp.path()).size() == 4);
+}

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/text_io.hpp"
@@ -352,8 +353,10 @@ void StagedDirectory::commit(const std::vector<std::string>& owned) {
   if (ec) io_error(old, "cannot create directory", ec);
   std::vector<std::string> displaced;
   std::vector<std::string> installed;
+  std::set<std::string> seen;
   try {
     for (const std::string& name : owned) {
+      if (!seen.insert(name).second) continue;  // a name listed twice is moved once
       const fs::path to = target_ / name;
       if (fs::symlink_status(to, ec).type() != fs::file_type::not_found) {
         fs::rename(to, old / name, ec);
