@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <string>
+
+#include "core/text_io.hpp"
 #include "helpers.hpp"
 #include "streamopt/streamopt.hpp"
 
@@ -175,4 +180,157 @@ TEST_CASE("Traces that would need absurd numbers of samples are refused", "[trac
   CleanOptions fine;
   fine.resample_step_s = 1e-9;
   CHECK_THROWS_WITH(clean_trace(synth_constant(1e6, 100.0), fine), Contains("would exceed"));
+}
+
+namespace {
+
+// The message of the Error `f` throws ("" when it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// True when every byte of `text` is printable ASCII (what a message may hold).
+bool printable(const std::string& text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("Only regular files are read: FIFOs, devices and directories are refused without blocking", "[traces][hostile]") {
+  test::TempDir dir;
+  const auto fifo = dir.path() / "pipe.log";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // No writer ever opens the FIFO: a blocking open or read would hang here.
+  CHECK_THROWS_WITH(read_trace(fifo), Contains("pipe.log") && Contains("not a regular file"));
+  CHECK_THROWS_WITH(read_trace("/dev/zero"), Contains("/dev/zero") && Contains("not a regular file"));
+  CHECK_THROWS_WITH(read_trace("/dev/null"), Contains("not a regular file"));
+  CHECK_THROWS_WITH(read_trace(dir.path()), Contains("is a directory"));
+  CHECK_THROWS_WITH(list_trace_files(fifo), Contains("not a regular file or directory"));
+  // A link to a device is refused the same way.
+  std::filesystem::create_symlink("/dev/zero", dir.path() / "zero.log");
+  CHECK_THROWS_WITH(read_trace(dir.path() / "zero.log"), Contains("not a regular file"));
+}
+
+TEST_CASE("Trace files above the size limit are refused before they are read", "[traces][hostile]") {
+  test::TempDir dir;
+  const auto big = dir.write("big.log", "0 1\n1 1\n");
+  std::filesystem::resize_file(big, kMaxTraceFileBytes + 1);  // sparse: nothing is written
+  CHECK_THROWS_WITH(read_trace(big), Contains("big.log") && Contains("larger than the limit of 256 MiB"));
+  // Exactly at the limit the size is fine (the NUL padding is what fails).
+  std::filesystem::resize_file(big, 16);
+  CHECK_THROWS_WITH(read_trace(big), Contains("big.log:3") && Contains("NUL byte"));
+  CHECK_THROWS_WITH(detail::read_file(big, 15), Contains("limit of 15 bytes"));
+  CHECK(detail::read_file(big, 16).size() == 16);
+  CHECK(detail::format_byte_limit(std::uintmax_t{1} << 20) == "1 MiB");
+  CHECK(detail::format_byte_limit(3072) == "3 KiB");
+}
+
+TEST_CASE("Files that are not text get a message naming file, line and what is wrong", "[traces][hostile]") {
+  test::TempDir dir;
+  CHECK_THROWS_WITH(read_trace(dir.write("bom.log", "\xEF\xBB\xBF" "0.0 1\n1 1\n")),
+                    Contains("bom.log:1") && Contains("UTF-8 byte-order mark"));
+  CHECK_THROWS_WITH(read_trace(dir.write("bom.json", "\xEF\xBB\xBF[]")), Contains("byte-order mark"));
+  std::string binary = "0 1\n1 1\n";
+  binary += std::string("\x7F" "ELF\x02\x01\x01\x00\x00\x00\xFF\xFE", 12);
+  const std::string elf = error_of([&] { read_trace(dir.write("bin.log", binary)); });
+  CHECK_THAT(elf, Contains("bin.log:3") && Contains("not text"));
+  CHECK(printable(elf));
+  const std::string nul = error_of([&] { parse_trace(std::string("0 1\n\n\n2\0 1\n", 11), "mem"); });
+  CHECK_THAT(nul, Contains("mem:4: not text: NUL byte"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n\x1B[31m 1\n", "esc"), Contains("esc:2") && Contains("control byte 0x1B"));
+  // Form feed, vertical tab and CR are whitespace, not binary.
+  CHECK_THROWS_WITH(parse_trace("0 1\r\n1\f 1\n", "ff"), Contains("ff:2") && !Contains("not text"));
+}
+
+TEST_CASE("Messages quote at most a short sanitised token of a file", "[traces][hostile]") {
+  test::TempDir dir;
+  const std::string long_token(5000, 'A');
+  const std::string msg = error_of([&] { read_trace(dir.write("long.log", "0 1\n" + long_token + " 1\n")); });
+  CHECK_THAT(msg, Contains("long.log:2") && Contains("time") && Contains("..."));
+  CHECK(msg.size() < 200);
+  const std::string utf8 = error_of([&] { parse_trace("0 1\n\xC3\xBF\xC3\xBF 1\n", "u"); });
+  CHECK_THAT(utf8, Contains("u:2: time '\\xC3\\xBF\\xC3\\xBF' is not a number"));
+  CHECK(printable(utf8));
+  const std::string one_field = error_of([&] { parse_trace("0 1\n" + std::string(300, 'x') + "\n", "f"); });
+  CHECK_THAT(one_field, Contains("f:2") && Contains("expected 'time_s throughput_Mbps'") && Contains("..."));
+  CHECK(one_field.size() < 200);
+  CHECK(detail::sanitize("a'b\\c\td") == "a\\x27b\\x5Cc\\x09d");
+  CHECK(detail::sanitize(std::string(40, 'z')) == std::string(32, 'z') + "...");
+  const std::string json = error_of([&] { parse_trace("[\n{\"duration_ms\": 1, \"bandwidth_kbps\": 1, \"latency_ms\": 0},\n" + std::string(4000, 'q') + "]", "j.json"); });
+  CHECK_THAT(json, Contains("j.json:3") && Contains("invalid JSON"));
+  CHECK_THAT(json, !Contains("qqqq"));
+}
+
+TEST_CASE("Absurd, non-finite and backwards values are refused with file, line and field", "[traces][hostile]") {
+  CHECK_THROWS_WITH(parse_trace("0 1\n1 1e308\n", "t"), Contains("t:2") && Contains("throughput") && Contains("above the limit"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n1 1000001\n", "t"), Contains("t:2") && Contains("above the limit of 1e+06 Mbps"));
+  CHECK(parse_trace("0 1\n1 1000000\n", "t").throughput_bps[1] == kMaxThroughputBps);
+  CHECK_THROWS_WITH(parse_trace("0 1\n1 1e400\n", "t"), Contains("t:2") && Contains("throughput '1e400' is out of range"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n1 nan\n", "t"), Contains("t:2") && Contains("throughput") && Contains("not"));
+  CHECK_THROWS_WITH(parse_trace("0 1\ninf 1\n", "t"), Contains("t:2") && Contains("time 'inf' is not finite"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n-1 1\n", "t"), Contains("t:2") && Contains("negative time"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n1e300 1\n", "t"), Contains("t:2") && Contains("time") && Contains("above the limit"));
+  CHECK_THROWS_WITH(parse_trace("0 1\n5 1\n4.999 1\n", "t"), Contains("t:3") && Contains("backwards"));
+  // Sabre: each field named, with the entry.
+  const auto sabre = [](const std::string& entries) { return parse_trace("[" + entries + "]", "s.json"); };
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 10, "bandwidth_kbps": 1e300, "latency_ms": 0})"),
+                    Contains("entry 0") && Contains("bandwidth_kbps") && Contains("above the limit"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 10, "bandwidth_kbps": 1e999, "latency_ms": 0})"),
+                    Contains("s.json:1") && Contains("invalid JSON (number out of range at column"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 10, "bandwidth_kbps": 1, "latency_ms": 1e9})"),
+                    Contains("latency_ms") && Contains("above the limit"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 1e308, "bandwidth_kbps": 1, "latency_ms": 0})"),
+                    Contains("entry 0") && Contains("above the limit"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 10, "bandwidth_kbps": -1, "latency_ms": 0})"), Contains("negative"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": "10", "bandwidth_kbps": 1, "latency_ms": 0})"),
+                    Contains("entry 0: missing or non-numeric 'duration_ms'"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": [10], "bandwidth_kbps": 1, "latency_ms": 0})"),
+                    Contains("non-numeric 'duration_ms'"));
+  CHECK_THROWS_WITH(sabre(R"({"duration_ms": 10, "bandwidth_kbps": 1, "latency_ms": 0}, 7)"),
+                    Contains("entry 1: expected an object"));
+  CHECK_THROWS_WITH(sabre("[[]]"), Contains("entry 0: expected an object"));
+  CHECK_THROWS_WITH(parse_trace(R"({"duration_ms": 1})", "o.json", TraceFormat::sabre), Contains("expected a JSON array"));
+  CHECK_THROWS_WITH(parse_trace("[] 5", "x.json"), Contains("invalid JSON"));
+  CHECK_THROWS_WITH(sabre(""), Contains("empty trace"));
+  std::string deep = R"({"duration_ms": 10, "bandwidth_kbps": 1, "latency_ms": 0, "x": )";
+  deep += std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK_THROWS_WITH(sabre(deep), Contains("entry 0") && Contains("nested too deeply"));
+  // Unknown keys, also nested ones, are skipped.
+  const NetworkTrace extra = sabre(R"({"duration_ms": 500, "note": {"a": [1, "b", null]}, "bandwidth_kbps": 8, "latency_ms": 5, "ok": true})");
+  CHECK(extra.time_s == std::vector<double>{0.0, 0.5});
+  CHECK(extra.throughput_bps[1] == 8000.0);
+  // Mahimahi: the bin count is checked as lines are read.
+  CHECK_THROWS_WITH(parse_trace("1\n99999999999999\n", "m", TraceFormat::mahimahi), Contains("m:2") && Contains("would exceed"));
+  CHECK_THROWS_WITH(parse_trace("1\n1e5\n", "m", TraceFormat::mahimahi), Contains("m:2") && Contains("'1e5' is not a non-negative integer"));
+}
+
+TEST_CASE("In-memory traces are held to the same limits", "[traces][hostile]") {
+  NetworkTrace t = synth_constant(1e6, 4.0);
+  t.name = "arr";
+  NetworkTrace huge = t;
+  huge.throughput_bps[2] = 1e308;
+  CHECK_THROWS_WITH(validate_trace(huge), Contains("arr") && Contains("sample 2 throughput") && Contains("above the limit"));
+  NetworkTrace nan = t;
+  nan.time_s[1] = std::nan("");
+  CHECK_THROWS_WITH(validate_trace(nan), Contains("sample 1 time") && Contains("not finite"));
+  NetworkTrace late = t;
+  late.time_s.back() = 2 * kMaxTraceTimeS;
+  CHECK_THROWS_WITH(validate_trace(late), Contains("time") && Contains("above the limit"));
+  NetworkTrace lag = t;
+  lag.latency_s.assign(t.time_s.size(), 0.01);
+  lag.latency_s[3] = -1;
+  CHECK_THROWS_WITH(validate_trace(lag), Contains("sample 3 latency"));
+  lag.latency_s[3] = 1e6;
+  CHECK_THROWS_WITH(validate_trace(lag), Contains("sample 3 latency"));
+  lag.latency_s[3] = 0.5;
+  CHECK_NOTHROW(validate_trace(lag));
 }

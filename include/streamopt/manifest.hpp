@@ -5,9 +5,25 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace streamopt {
+
+/// Limits every manifest is checked against (the constructor, so `load`, the
+/// C ABI and Python all go through them); see docs/formats.md.
+inline constexpr std::size_t kMaxRungs = 64;                  ///< rungs in one ladder
+inline constexpr std::size_t kMaxSegments = 1'000'000;        ///< segments in one title
+inline constexpr double kMinSegmentDurationS = 1e-3;          ///< shortest segment, 1 ms
+inline constexpr double kMaxSegmentDurationS = 3600.0;        ///< longest segment, 1 hour
+inline constexpr double kMaxBitrateBps = 1e12;                ///< highest rung bitrate, 1 Tbit/s
+inline constexpr std::uint64_t kMaxSegmentSizeBytes = 1'000'000'000'000;  ///< largest segment, 1e12 bytes (1 TB)
+inline constexpr double kMaxQualityMagnitude = 1e6;           ///< |quality score| at most this
+inline constexpr int kMaxRungDimension = 65535;               ///< width and height, pixels
+/// Largest `ladder.json` `Manifest::load` reads (1 MiB).
+inline constexpr std::uintmax_t kMaxLadderJsonBytes = std::uintmax_t{1} << 20;
+/// Largest sizes or quality file `Manifest::load` reads (64 MiB).
+inline constexpr std::uintmax_t kMaxManifestColumnBytes = std::uintmax_t{64} << 20;
 
 /// One rendition of the ladder.
 struct Rung {
@@ -25,16 +41,39 @@ class Manifest {
  public:
   /// Validates and builds a manifest. `sizes_bytes[segment][rung]` and
   /// `quality[segment][rung]` may be empty; otherwise they must have
-  /// `segment_count` rows of `rungs.size()` entries. Throws `Error` on
-  /// unsorted or non-positive bitrates, non-positive duration, or shape errors.
+  /// `segment_count` rows of `rungs.size()` entries. Throws `Error` naming the
+  /// field on: no rungs or more than `kMaxRungs`; unsorted, non-positive,
+  /// non-finite bitrates or bitrates above `kMaxBitrateBps`; a segment
+  /// duration that is not finite or outside [`kMinSegmentDurationS`,
+  /// `kMaxSegmentDurationS`]; a segment count of 0 or above `kMaxSegments`;
+  /// sizes of 0 or above `kMaxSegmentSizeBytes` (also bitrate x duration / 8
+  /// for a manifest without sizes); quality scores that are not
+  /// finite or larger than `kMaxQualityMagnitude`; widths or heights outside
+  /// 0..`kMaxRungDimension`; shape errors.
   Manifest(std::vector<Rung> rungs, double segment_duration_s, std::size_t segment_count,
            const std::vector<std::vector<std::uint64_t>>& sizes_bytes = {},
            const std::vector<std::vector<double>>& quality = {});
 
-  /// Loads a manifest directory: `ladder.json` plus `sizes/video_size_R`
-  /// files (one size in bytes per line) and optionally `quality/quality_R`
-  /// (one score per line); see docs/formats.md. Throws `Error` naming the file.
+  /// Loads a manifest directory: `ladder.json` naming, per rung, a sizes file
+  /// (one size in bytes per line) and optionally a quality file (one score
+  /// per line); see docs/formats.md. The files must be regular files inside
+  /// `dir` (relative names; after resolving symbolic links, nothing may lead
+  /// outside it) within the size limits above. Throws `Error` naming the file,
+  /// line and field; messages never quote more than a short, sanitised token
+  /// of a file.
   static Manifest load(const std::filesystem::path& dir);
+
+  /// Writes the manifest as a directory `load` reads back to an equal
+  /// manifest: `dir/ladder.json`, `dir/sizes/video_size_R` (the sizes, or
+  /// bitrate x duration / 8 when the manifest has none) and, with quality
+  /// scores, `dir/quality/QUALITY_STEM_R`. `dir` and its sub-directories are
+  /// created as needed; each file is written to a temporary name and renamed
+  /// into place, ladder.json last, so a reader never sees a half-written one.
+  /// Bitrates are stored in kbps, so a bitrate that is not a whole number of
+  /// bit/s may come back off by a rounding error. `quality_stem` names what
+  /// the scores are (letters, digits, '_' and '-'; e.g. "ssim_db"). Throws
+  /// `Error` naming the file that could not be written.
+  void save(const std::filesystem::path& dir, std::string_view quality_stem = "quality") const;
 
   /// A synthetic ladder of constant-bitrate rungs whose segment sizes vary by
   /// a seeded log-normal factor with standard deviation `size_spread` (0 gives

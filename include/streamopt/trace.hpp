@@ -11,9 +11,24 @@
 
 namespace streamopt {
 
-/// Most samples a trace built by binning (Mahimahi), resampling or synthesis
-/// may have; asking for more is an `Error` rather than an exhausted memory.
+/// Most samples a trace read from a file or built by binning (Mahimahi),
+/// resampling or synthesis may have; asking for more is an `Error` rather
+/// than an exhausted memory.
 inline constexpr std::size_t kMaxTraceSamples = 10'000'000;
+
+/// Largest trace file `read_trace` reads (256 MiB); a larger one is an `Error`
+/// naming the file and the limit.
+inline constexpr std::uintmax_t kMaxTraceFileBytes = std::uintmax_t{256} << 20;
+
+/// Highest throughput a trace may hold (1e12 bit/s, 1 Tbit/s); anything above
+/// is taken for a unit mistake or garbage and refused.
+inline constexpr double kMaxThroughputBps = 1e12;
+
+/// Latest sample time a trace may hold (1e9 s, about 32 years).
+inline constexpr double kMaxTraceTimeS = 1e9;
+
+/// Highest per-sample latency (Sabre traces), 60 s.
+inline constexpr double kMaxLatencyS = 60.0;
 
 /// A throughput trace as (time, throughput) samples. Sample i's throughput
 /// holds over the interval (time_s[i-1], time_s[i]], as in Pensieve's cooked
@@ -40,15 +55,19 @@ enum class TraceFormat {
 TraceFormat parse_trace_format(std::string_view text);
 
 /// Reads and validates a trace file. Mahimahi files are binned into
-/// `mahimahi_bin_s` windows. Throws `Error` with file and line on: unreadable
-/// file, non-numeric or missing fields, negative values, time going
-/// backwards, an empty file or a single sample.
+/// `mahimahi_bin_s` windows. Only regular files of at most
+/// `kMaxTraceFileBytes` are read (a FIFO or device is refused without
+/// blocking). Throws `Error` with file and line on: unreadable file, a file
+/// that is not text (NUL or control bytes, a UTF-8 byte-order mark),
+/// non-numeric or missing fields, negative, non-finite or absurd values (see
+/// the limits above), time going backwards, an empty file or a single sample.
+/// Messages quote at most a short, sanitised token of the file.
 NetworkTrace read_trace(const std::filesystem::path& path,
                         TraceFormat format = TraceFormat::automatic, double mahimahi_bin_s = 0.5);
 
-/// Parses trace text held in memory (as `read_trace` does a file); `name`
-/// stands for the file in error messages and becomes the trace's name.
-/// `automatic` picks Sabre when the text starts with '['.
+/// Parses trace text held in memory (as `read_trace` does a file, with the
+/// same checks); `name` stands for the file in error messages and becomes the
+/// trace's name. `automatic` picks Sabre when the text starts with '['.
 NetworkTrace parse_trace(std::string_view text, std::string_view name,
                          TraceFormat format = TraceFormat::automatic, double mahimahi_bin_s = 0.5);
 
@@ -57,8 +76,9 @@ NetworkTrace parse_trace(std::string_view text, std::string_view name,
 void write_trace(const NetworkTrace& trace, const std::filesystem::path& path, TraceFormat format);
 
 /// Checks an in-memory trace (sizes match, at least two samples, finite,
-/// non-negative, times non-decreasing, positive duration); throws `Error`
-/// naming the trace and sample index.
+/// non-negative, times non-decreasing and at most `kMaxTraceTimeS`,
+/// throughput at most `kMaxThroughputBps`, latency at most `kMaxLatencyS`,
+/// positive duration); throws `Error` naming the trace, sample index and field.
 void validate_trace(const NetworkTrace& trace);
 
 /// Trace files in a directory (sorted by name, hidden files skipped), or the

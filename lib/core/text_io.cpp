@@ -2,45 +2,155 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "streamopt/error.hpp"
 
 namespace streamopt::detail {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open file for reading", path.string()));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read error", path.string()));
-  return buffer.str();
+namespace {
+
+std::string errno_text(int error) { return std::generic_category().message(error); }
+
+// Closes a descriptor on every way out of read_file.
+struct FileDescriptor {
+  int fd = -1;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::string format_byte_limit(std::uintmax_t bytes) {
+  constexpr std::uintmax_t kib = 1024;
+  if (bytes >= kib * kib && bytes % (kib * kib) == 0) return fmt::format("{} MiB", bytes / (kib * kib));
+  if (bytes >= kib && bytes % kib == 0) return fmt::format("{} KiB", bytes / kib);
+  return fmt::format("{} bytes", bytes);
 }
 
-std::vector<Line> read_lines(const std::filesystem::path& path) { return split_lines(read_file(path)); }
+std::string read_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; the type check
+  // below refuses it before any read.
+  FileDescriptor file{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (file.fd < 0) {
+    throw Error(fmt::format("{}: cannot open file for reading: {}", path.string(), errno_text(errno)));
+  }
+  struct stat info {};
+  if (::fstat(file.fd, &info) != 0) {
+    throw Error(fmt::format("{}: cannot read file status: {}", path.string(), errno_text(errno)));
+  }
+  if (S_ISDIR(info.st_mode)) throw Error(fmt::format("{}: is a directory, not a file", path.string()));
+  if (!S_ISREG(info.st_mode)) {
+    throw Error(fmt::format("{}: not a regular file (FIFOs, sockets and devices are not read)", path.string()));
+  }
+  const auto too_large = [&] {
+    return Error(fmt::format("{}: file is larger than the limit of {}", path.string(), format_byte_limit(max_bytes)));
+  };
+  if (info.st_size < 0 || static_cast<std::uintmax_t>(info.st_size) > max_bytes) throw too_large();
+  std::string content;
+  content.reserve(static_cast<std::size_t>(info.st_size));
+  char buffer[65536];
+  while (true) {
+    const ssize_t got = ::read(file.fd, buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw Error(fmt::format("{}: read error: {}", path.string(), errno_text(errno)));
+    }
+    if (got == 0) break;
+    if (content.size() + static_cast<std::size_t>(got) > max_bytes) throw too_large();  // grew while read
+    content.append(buffer, static_cast<std::size_t>(got));
+  }
+  return content;
+}
 
-std::vector<Line> split_lines(std::string_view content) {
-  std::vector<Line> lines;
-  std::size_t number = 0;
-  std::size_t pos = 0;
-  while (pos <= content.size()) {
-    std::size_t end = content.find('\n', pos);
-    if (end == std::string::npos) end = content.size();
-    ++number;
-    std::string_view text = content.substr(pos, end - pos);
+TextPosition position_of(std::string_view content, std::size_t offset) {
+  offset = std::min(offset, content.size());
+  TextPosition p{1, 1};
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (content[i] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+void check_text(std::string_view content, std::string_view name) {
+  if (content.substr(0, 3) == "\xEF\xBB\xBF") {
+    throw Error(fmt::format("{}: file starts with a UTF-8 byte-order mark (BOM); save it without one", location(name, 1)));
+  }
+  std::size_t line = 1;
+  for (const char c : content) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte == '\n') {
+      ++line;
+    } else if (byte == 0) {
+      throw Error(fmt::format("{}: not text: NUL byte (a binary file?)", location(name, line)));
+    } else if ((byte < 0x20 && byte != '\t' && byte != '\r' && byte != '\f' && byte != '\v') || byte == 0x7F) {
+      throw Error(fmt::format("{}: not text: control byte 0x{:02X} (a binary file?)", location(name, line), byte));
+    }
+  }
+}
+
+std::string read_text_file(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  std::string content = read_file(path, max_bytes);
+  check_text(content, path.string());
+  return content;
+}
+
+std::vector<Line> read_lines(const std::filesystem::path& path, std::uintmax_t max_bytes) {
+  return split_lines(read_text_file(path, max_bytes));
+}
+
+std::string sanitize(std::string_view token, std::size_t max_chars) {
+  std::string out;
+  const std::size_t n = std::min(token.size(), max_chars);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto byte = static_cast<unsigned char>(token[i]);
+    if (byte < 0x20 || byte >= 0x7F || byte == '\\' || byte == '\'') {
+      out += fmt::format("\\x{:02X}", byte);
+    } else {
+      out += static_cast<char>(byte);
+    }
+  }
+  if (token.size() > max_chars) out += "...";
+  return out;
+}
+
+bool LineCursor::next(LineView& line) {
+  while (pos_ <= content_.size()) {
+    std::size_t end = content_.find('\n', pos_);
+    if (end == std::string_view::npos) end = content_.size();
+    ++number_;
+    std::string_view text = content_.substr(pos_, end - pos_);
+    pos_ = end + 1;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     const auto first = text.find_first_not_of(" \t");
     if (first != std::string_view::npos && text[first] != '#') {
-      lines.push_back({number, std::string(text)});
+      line = {number_, text};
+      return true;
     }
-    pos = end + 1;
   }
+  return false;
+}
+
+std::vector<Line> split_lines(std::string_view content) {
+  std::vector<Line> lines;
+  LineCursor cursor(content);
+  for (LineView line{}; cursor.next(line);) lines.push_back({line.number, std::string(line.text)});
   return lines;
 }
 
@@ -65,10 +175,11 @@ double parse_double(std::string_view field, std::string_view where, std::string_
   if (!field.empty() && *begin == '+') ++begin;
   const auto result = std::from_chars(begin, end, value);
   if (field.empty() || result.ec != std::errc() || result.ptr != end) {
-    throw Error(fmt::format("{}: {} '{}' is not a number", where, what, field));
+    const bool range = !field.empty() && result.ec == std::errc::result_out_of_range && result.ptr == end;
+    throw Error(fmt::format("{}: {} '{}' is {}", where, what, sanitize(field), range ? "out of range" : "not a number"));
   }
   if (!std::isfinite(value)) {
-    throw Error(fmt::format("{}: {} '{}' is not finite", where, what, field));
+    throw Error(fmt::format("{}: {} '{}' is not finite", where, what, sanitize(field)));
   }
   return value;
 }
@@ -78,7 +189,7 @@ std::uint64_t parse_uint(std::string_view field, std::string_view where, std::st
   const auto result = std::from_chars(field.data(), field.data() + field.size(), value);
   if (field.empty() || result.ec != std::errc() || result.ptr != field.data() + field.size()) {
     throw Error(
-        fmt::format("{}: {} '{}' is not a non-negative integer", where, what, field));
+        fmt::format("{}: {} '{}' is not a non-negative integer", where, what, sanitize(field)));
   }
   return value;
 }
