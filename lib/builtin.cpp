@@ -19,6 +19,11 @@ Registry make_builtin() {
   r.add_predictor("ewma", "min of fast/slow EWMAs, dash.js/Shaka (3 s / 8 s half-lives)", predict::make_ewma);
   r.add_predictor("percentile", "sliding-window weighted percentile, ExoPlayer", predict::make_sliding_percentile);
   r.add_predictor("robust", "RobustMPC discount by the max recent error (inner=harmonic)", predict::make_robust);
+  // Fetch-time (transmission-time) predictors.
+  r.add_fetch_time("throughput", "point mass at size / a throughput predictor's estimate (predictor=harmonic)",
+                   predict::make_fetch_time_from_throughput);
+  r.add_fetch_time("empirical", "the last N throughput samples as equally likely rates (window=8)",
+                   predict::make_empirical_fetch_time);
   // ABR controllers.
   r.add_abr("fixed", "always one rung (rung=0)", abr::make_fixed);
   r.add_abr("rate", "throughput rule: highest rung under safety x prediction (predictor=harmonic)", abr::make_rate_based);

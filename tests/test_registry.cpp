@@ -111,3 +111,76 @@ TEST_CASE("Nested specs are bounded in depth and length", "[core][registry]") {
   CHECK_THROWS_WITH(make_abr("rate:predictor=" + spec, m), Contains("nested"));
   CHECK_THROWS_WITH(make_predictor(std::string(kMaxSpecLength + 1, 'a')), Contains("longer than the limit"));
 }
+
+TEST_CASE("The empirical fetch-time predictor gives each recent rate an equal share", "[core][registry][ttp]") {
+  auto ttp = Registry::builtin().make_fetch_time("empirical:window=2");
+  CHECK_FALSE(ttp->ready());
+  CHECK(ttp->predict(1000).time_s.empty());
+  ttp->observe({0, 0, 500'000, 0.0, 1.0});  // 4 Mbps
+  ttp->observe({1, 0, 125'000, 1.0, 1.0});  // 1 Mbps
+  ttp->observe({2, 0, 0, 2.0, 1.0});        // nothing received: ignored
+  REQUIRE(ttp->ready());
+  const FetchTimeDistribution d = ttp->predict(1'000'000);  // 8 Mbit
+  REQUIRE(d.time_s.size() == 2);
+  CHECK(d.time_s[0] == Approx(2.0));
+  CHECK(d.time_s[1] == Approx(8.0));
+  CHECK(d.expected_s() == Approx(5.0));
+  CHECK(ttp->expected_s(1'000'000) == Approx(5.0));
+  CHECK(d.quantile_s(0.5) == Approx(2.0));
+  CHECK(d.quantile_s(0.9) == Approx(8.0));
+  ttp->observe({3, 0, 1'000'000, 3.0, 1.0});  // 8 Mbps pushes 4 Mbps out of the window
+  CHECK(ttp->predict(1'000'000).time_s.front() == Approx(1.0));
+}
+
+TEST_CASE("MPC over expected fetch times of the empirical predictor decides as MPC over the harmonic mean",
+          "[core][registry][ttp]") {
+  // size / harmonic mean of rates = mean of size / rate: the same plan.
+  const auto m = std::make_shared<const Manifest>(Manifest::synthetic_default());
+  auto by_rate = make_abr("mpc", m);
+  auto by_time = make_abr("mpc:ttp=empirical:window=5", m);
+  double t = 0;
+  std::size_t last = 0;
+  for (std::size_t k = 0; k < 30; ++k) {
+    const double mbps = (k % 3 == 0) ? 0.4 : (k % 3 == 1 ? 3.0 : 1.2);
+    const PlayerState state{t, 5.0 + static_cast<double>(k % 7), k, m->segment_count() - k, k ? last : kNoRung, false};
+    const Decision a = by_rate->decide(state);
+    const Decision b = by_time->decide(state);
+    INFO("segment " << k);
+    REQUIRE(a.rung == b.rung);
+    const auto size = m->segment_size_bytes(k, a.rung);
+    const DownloadReport report{k, a.rung, size, t, static_cast<double>(size) * 8.0 / (mbps * 1e6)};
+    by_rate->on_download(report);
+    by_time->on_download(report);
+    t += report.download_time_s;
+    last = a.rung;
+  }
+  CHECK_THROWS_WITH(make_abr("robust_mpc:ttp=empirical", m), Contains("ttp"));
+}
+
+TEST_CASE("A fetch-time predictor registered in a copied registry drives MPC", "[core][registry][ttp]") {
+  class Fixed final : public TransmissionTimePredictor {
+   public:
+    explicit Fixed(double seconds) : seconds_(seconds) {}
+    void observe(const DownloadReport&) override {}
+    [[nodiscard]] bool ready() const override { return true; }
+    [[nodiscard]] FetchTimeDistribution predict(std::uint64_t) const override { return {{seconds_}, {1.0}}; }
+    void reset() override {}
+    [[nodiscard]] std::string name() const override { return "fixed"; }
+
+   private:
+    double seconds_;
+  };
+  Registry mine = Registry::builtin();
+  mine.add_fetch_time("fixed", "every fetch takes seconds", [](const BuildContext&, const OptionMap& o) {
+    return std::make_unique<Fixed>(o.get_double("seconds", 1.0));
+  });
+  const auto m = std::make_shared<const Manifest>(Manifest::synthetic_default());
+  const PlayerState state{0.0, 8.0, 1, m->segment_count() - 1, 2, false};
+  // Every rung takes the same time: the best utility wins.
+  CHECK(mine.make_abr("mpc:ttp=fixed:seconds=0.5", m)->decide(state).rung == 5);
+  // The rate it reports is the one the fetch time implies for the bottom rung.
+  const auto bottom_bytes = static_cast<double>(m->segment_size_bytes(1, 0));
+  CHECK(mine.make_abr("mpc:ttp=fixed:seconds=0.5", m)->decide(state).reasons.estimate_bps ==
+        Approx(bottom_bytes * 8.0 / 0.5));
+  CHECK_THROWS_WITH(make_abr("mpc:ttp=fixed", m), Contains("unknown fetch-time predictor 'fixed'"));
+}

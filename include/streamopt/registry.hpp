@@ -49,6 +49,8 @@ class BuildContext {
 
   /// Builds a nested predictor through the same registry, one level deeper.
   [[nodiscard]] std::unique_ptr<ThroughputPredictor> make_predictor(std::string_view spec) const;
+  /// Builds a nested fetch-time predictor through the same registry, one level deeper.
+  [[nodiscard]] std::unique_ptr<TransmissionTimePredictor> make_fetch_time(std::string_view spec) const;
   /// Builds a nested controller for the same manifest and QoE, one level deeper.
   [[nodiscard]] std::unique_ptr<AbrController> make_abr(std::string_view spec) const;
 
@@ -64,6 +66,9 @@ using AbrFactory = std::function<std::unique_ptr<AbrController>(const BuildConte
 /// Builds a throughput predictor from a build context and its options.
 using PredictorFactory =
     std::function<std::unique_ptr<ThroughputPredictor>(const BuildContext&, const OptionMap&)>;
+/// Builds a transmission-time (fetch-time) predictor from a build context and its options.
+using FetchTimeFactory =
+    std::function<std::unique_ptr<TransmissionTimePredictor>(const BuildContext&, const OptionMap&)>;
 /// Builds a congestion controller for rate limits from options.
 using CcFactory = std::function<std::unique_ptr<CongestionController>(const CcConstraints&, const OptionMap&)>;
 
@@ -80,6 +85,8 @@ class Registry {
   void add_abr(const std::string& name, std::string summary, AbrFactory factory);
   /// Adds a predictor; throws `Error` if the name is taken.
   void add_predictor(const std::string& name, std::string summary, PredictorFactory factory);
+  /// Adds a fetch-time predictor; throws `Error` if the name is taken.
+  void add_fetch_time(const std::string& name, std::string summary, FetchTimeFactory factory);
   /// Adds a congestion controller; throws `Error` if the name is taken.
   void add_cc(const std::string& name, std::string summary, CcFactory factory);
 
@@ -102,6 +109,12 @@ class Registry {
   [[nodiscard]] std::unique_ptr<ThroughputPredictor> make_predictor(const AlgorithmSpec& spec,
                                                                     const BuildContext& context) const;
 
+  /// Builds a fetch-time predictor from `name[:k=v,...]`; errors as `make_abr`.
+  [[nodiscard]] std::unique_ptr<TransmissionTimePredictor> make_fetch_time(std::string_view spec) const;
+  /// As above from a parsed spec inside a context (used by nested builds).
+  [[nodiscard]] std::unique_ptr<TransmissionTimePredictor> make_fetch_time(const AlgorithmSpec& spec,
+                                                                           const BuildContext& context) const;
+
   /// Builds a congestion controller from `name[:k=v,...]`; errors as `make_abr`,
   /// plus bad constraints (need 0 < min <= start <= max).
   [[nodiscard]] std::unique_ptr<CongestionController> make_cc(std::string_view spec,
@@ -111,6 +124,8 @@ class Registry {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> abr_names() const;
   /// (name, summary) of every predictor, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> predictor_names() const;
+  /// (name, summary) of every fetch-time predictor, sorted by name.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> fetch_time_names() const;
   /// (name, summary) of every congestion controller, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> cc_names() const;
 
@@ -122,6 +137,7 @@ class Registry {
   };
   std::map<std::string, Entry<AbrFactory>> abrs_;
   std::map<std::string, Entry<PredictorFactory>> predictors_;
+  std::map<std::string, Entry<FetchTimeFactory>> fetch_times_;
   std::map<std::string, Entry<CcFactory>> ccs_;
 };
 

@@ -89,12 +89,16 @@ MemoTable& thread_memo() {
 
 class Mpc final : public AbrController {
  public:
+  // Plans with `predictor` or, when given, with the expected fetch times of
+  // `fetch_time` (then `predictor` is null).
   Mpc(std::shared_ptr<const Manifest> manifest, const std::string& qoe_spec, MpcParams params,
-      std::unique_ptr<ThroughputPredictor> predictor, bool robust)
+      std::unique_ptr<ThroughputPredictor> predictor, std::unique_ptr<TransmissionTimePredictor> fetch_time,
+      bool robust)
       : manifest_(std::move(manifest)),
         params_(params),
         qoe_(qoe_spec, *manifest_),
         predictor_(std::move(predictor)),
+        fetch_time_(std::move(fetch_time)),
         robust_(robust) {
     const std::size_t rungs = manifest_->rung_count();
     if (params_.buffer_step_s > 0) {
@@ -110,28 +114,40 @@ class Mpc final : public AbrController {
   // The utility kind of the QoE model it plans with.
   [[nodiscard]] QoeKind qoe_kind() const { return qoe_.kind(); }
 
-  void on_download(const DownloadReport& report) override { predictor_->observe(report); }
+  void on_download(const DownloadReport& report) override {
+    if (fetch_time_) {
+      fetch_time_->observe(report);
+    } else {
+      predictor_->observe(report);
+    }
+  }
 
   Decision decide(const PlayerState& state) override {
     Decision d;
     d.reasons.rule = robust_ ? "robust_mpc" : "mpc";
     d.reasons.buffer_s = state.buffer_s;
-    const Prediction p = predictor_->predict();
     const std::size_t last = state.last_rung < manifest_->rung_count() ? state.last_rung : 0;
-    if (!p.valid) {
+    steps_ = std::min(params_.horizon, state.segments_left);
+    if (fetch_time_ ? !fetch_time_->ready() : !predictor_->predict().valid) {
       d.rung = 0;
       d.reasons.rule = "start";
       return d;
     }
-    d.reasons.estimate_bps = p.estimate_bps;
-    d.reasons.conservative_bps = p.conservative_bps;
-    const double bandwidth_bps = robust_ ? p.conservative_bps : p.estimate_bps;
-    steps_ = std::min(params_.horizon, state.segments_left);
-    if (steps_ == 0 || !(bandwidth_bps > 0)) {
-      d.rung = 0;
-      return d;
+    if (fetch_time_) {
+      // The rate the expected fetch time of the next segment's bottom rung implies.
+      const auto size = manifest_->segment_size_bytes(std::min(state.next_segment, manifest_->segment_count() - 1), 0);
+      d.reasons.estimate_bps = static_cast<double>(size) * 8.0 / fetch_time_->expected_s(size);
+      if (steps_ == 0 || !(d.reasons.estimate_bps > 0)) return d;
+      prepare(state.next_segment, [&](std::uint64_t bytes) { return fetch_time_->expected_s(bytes); });
+    } else {
+      const Prediction p = predictor_->predict();
+      d.reasons.estimate_bps = p.estimate_bps;
+      d.reasons.conservative_bps = p.conservative_bps;
+      const double bandwidth_bps = robust_ ? p.conservative_bps : p.estimate_bps;
+      if (steps_ == 0 || !(bandwidth_bps > 0)) return d;
+      prepare(state.next_segment,
+              [bandwidth_bps](std::uint64_t bytes) { return static_cast<double>(bytes) * 8.0 / bandwidth_bps; });
     }
-    prepare(state.next_segment, bandwidth_bps);
     d.reasons.scores.assign(manifest_->rung_count(), kNegInf);
     if (params_.pensieve) {
       search_pensieve(state.buffer_s, last, d);
@@ -142,20 +158,26 @@ class Mpc final : public AbrController {
     return d;
   }
 
-  void reset() override { predictor_->reset(); }
+  void reset() override {
+    if (fetch_time_) {
+      fetch_time_->reset();
+    } else {
+      predictor_->reset();
+    }
+  }
   [[nodiscard]] std::string name() const override { return robust_ ? "robust_mpc" : "mpc"; }
 
  private:
   // Download time and utility of every (step, rung) of this plan.
-  void prepare(std::size_t next_segment, double bandwidth_bps) {
+  template <class FetchS>
+  void prepare(std::size_t next_segment, FetchS fetch_s) {
     const std::size_t rungs = manifest_->rung_count();
     const std::size_t last_segment = manifest_->segment_count() - 1;
     for (std::size_t k = 0; k < steps_; ++k) {
       const std::size_t offset = params_.pensieve ? 1 : 0;
       const std::size_t segment = std::min(next_segment + k + offset, last_segment);
       for (std::size_t r = 0; r < rungs; ++r) {
-        download_s_[k * rungs + r] =
-            static_cast<double>(manifest_->segment_size_bytes(segment, r)) * 8.0 / bandwidth_bps;
+        download_s_[k * rungs + r] = fetch_s(manifest_->segment_size_bytes(segment, r));
         utility_[k * rungs + r] = qoe_.utility(r, segment);
       }
     }
@@ -285,6 +307,7 @@ class Mpc final : public AbrController {
   MpcParams params_;
   QoeModel qoe_;
   std::unique_ptr<ThroughputPredictor> predictor_;
+  std::unique_ptr<TransmissionTimePredictor> fetch_time_;
   bool robust_;
   std::size_t steps_ = 0;
   std::size_t bins_ = 0;
@@ -330,12 +353,23 @@ std::unique_ptr<AbrController> build(const BuildContext& context, const OptionMa
           options.owner(), params.horizon, bins, manifest.rung_count(), work, kMaxSearchWork));
     }
   }
-  auto predictor = context.make_predictor(options.get_string("predictor", "harmonic"));
-  if (robust) {
-    const bool carry = options.get_bool("carry_history", false);
-    predictor = predict::make_robust_around(std::move(predictor), 5, carry);
+  std::unique_ptr<ThroughputPredictor> predictor;
+  std::unique_ptr<TransmissionTimePredictor> fetch_time;
+  if (options.has("ttp")) {
+    if (robust || params.pensieve || options.has("predictor")) {
+      throw Error(fmt::format("{}: option ttp plans with expected fetch times; it goes with mpc, without "
+                              "predictor or preset=pensieve", options.owner()));
+    }
+    fetch_time = context.make_fetch_time(options.get_string("ttp", ""));
+  } else {
+    predictor = context.make_predictor(options.get_string("predictor", "harmonic"));
+    if (robust) {
+      const bool carry = options.get_bool("carry_history", false);
+      predictor = predict::make_robust_around(std::move(predictor), 5, carry);
+    }
   }
-  auto mpc = std::make_unique<Mpc>(context.shared_manifest(), context.qoe(), params, std::move(predictor), robust);
+  auto mpc = std::make_unique<Mpc>(context.shared_manifest(), context.qoe(), params, std::move(predictor),
+                                   std::move(fetch_time), robust);
   if (params.pensieve && mpc->qoe_kind() != QoeKind::lin) {
     throw Error(fmt::format("{}: preset=pensieve plans with QoE_lin; the session's QoE is '{}'",
                             options.owner(), context.qoe()));

@@ -65,6 +65,10 @@ std::unique_ptr<ThroughputPredictor> BuildContext::make_predictor(std::string_vi
   return registry_->make_predictor(parse_spec(spec), BuildContext(*registry_, manifest_, qoe_, depth_ + 1));
 }
 
+std::unique_ptr<TransmissionTimePredictor> BuildContext::make_fetch_time(std::string_view spec) const {
+  return registry_->make_fetch_time(parse_spec(spec), BuildContext(*registry_, manifest_, qoe_, depth_ + 1));
+}
+
 std::unique_ptr<AbrController> BuildContext::make_abr(std::string_view spec) const {
   return registry_->make_abr(parse_spec(spec), BuildContext(*registry_, manifest_, qoe_, depth_ + 1));
 }
@@ -75,6 +79,11 @@ void Registry::add_abr(const std::string& name, std::string summary, AbrFactory 
 
 void Registry::add_predictor(const std::string& name, std::string summary, PredictorFactory factory) {
   add_entry(predictors_, name, Entry<PredictorFactory>{std::move(summary), std::move(factory)}, "predictor");
+}
+
+void Registry::add_fetch_time(const std::string& name, std::string summary, FetchTimeFactory factory) {
+  add_entry(fetch_times_, name, Entry<FetchTimeFactory>{std::move(summary), std::move(factory)},
+            "fetch-time predictor");
 }
 
 void Registry::add_cc(const std::string& name, std::string summary, CcFactory factory) {
@@ -115,6 +124,20 @@ std::unique_ptr<ThroughputPredictor> Registry::make_predictor(const AlgorithmSpe
   return predictor;
 }
 
+std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(std::string_view spec) const {
+  return make_fetch_time(parse_spec(spec), BuildContext(*this, nullptr));
+}
+
+std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(const AlgorithmSpec& spec,
+                                                                     const BuildContext& context) const {
+  const auto& entry = find_entry(fetch_times_, spec, context, "fetch-time predictor");
+  OptionMap options(spec.name, spec.options.values());
+  auto predictor = entry.factory(context, options);
+  if (!predictor) throw Error(fmt::format("fetch-time predictor '{}': its factory built nothing", spec.name));
+  options.check_all_used();
+  return predictor;
+}
+
 std::unique_ptr<CongestionController> Registry::make_cc(std::string_view text, const CcConstraints& limits) const {
   const AlgorithmSpec spec = parse_spec(text);
   const auto it = ccs_.find(spec.name);
@@ -130,6 +153,7 @@ std::unique_ptr<CongestionController> Registry::make_cc(std::string_view text, c
 
 std::vector<std::pair<std::string, std::string>> Registry::abr_names() const { return summaries(abrs_); }
 std::vector<std::pair<std::string, std::string>> Registry::predictor_names() const { return summaries(predictors_); }
+std::vector<std::pair<std::string, std::string>> Registry::fetch_time_names() const { return summaries(fetch_times_); }
 std::vector<std::pair<std::string, std::string>> Registry::cc_names() const { return summaries(ccs_); }
 
 std::unique_ptr<AbrController> make_abr(std::string_view spec, const Manifest& manifest) {

@@ -14,6 +14,12 @@ std::unique_ptr<ThroughputPredictor> make_last_sample(const BuildContext& contex
 std::unique_ptr<ThroughputPredictor> make_harmonic_mean(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<ThroughputPredictor> make_ewma(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<ThroughputPredictor> make_sliding_percentile(const BuildContext& context, const OptionMap& options);
+// Fetch-time predictors: `throughput` (a point mass from any throughput
+// predictor) and `empirical` (the last N throughput samples, equally likely).
+std::unique_ptr<TransmissionTimePredictor> make_fetch_time_from_throughput(const BuildContext& context,
+                                                                          const OptionMap& options);
+std::unique_ptr<TransmissionTimePredictor> make_empirical_fetch_time(const BuildContext& context,
+                                                                    const OptionMap& options);
 // `robust` wraps the predictor named by option `inner` (default harmonic).
 std::unique_ptr<ThroughputPredictor> make_robust(const BuildContext& context, const OptionMap& options);
 
