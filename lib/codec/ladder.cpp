@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include <unistd.h>
@@ -40,7 +39,8 @@ struct RungState {
   std::map<std::size_t, double> wall_s, cpu_s;   // per segment
 };
 
-std::string ssim_db(double ssim) { return fmt::format("{:.4f}", -10.0 * std::log10(std::max(1.0 - ssim, 1e-10))); }
+// SSIM in dB, -10 log10(1 - SSIM), rounded to 4 decimals as the quality files have always held it.
+double ssim_db(double ssim) { return std::round(-10.0 * std::log10(std::max(1.0 - ssim, 1e-10)) * 1e4) / 1e4; }
 
 }  // namespace
 
@@ -238,13 +238,9 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   LadderResult result;
   result.segment_count = complete;
   result.segment_s = options.segment_s;
-  nlohmann::json ladder;
-  ladder["name"] = options.name;
-  ladder["segment_duration_s"] = options.segment_s;
-  ladder["segments"] = complete;
-  ladder["codec"] = label;
-  ladder["rungs"] = nlohmann::json::array();
-  fs::create_directories(temp / "sizes");
+  std::vector<Rung> manifest_rungs;
+  std::vector<std::vector<std::uint64_t>> sizes(complete);
+  std::vector<std::vector<double>> ssim(options.measure_quality ? complete : 0);
   if (options.measure_quality) fs::create_directories(temp / "quality");
   std::string csv =
       "rung,segment,codec,target_bps,actual_bps,peak_1s_bps,size_bytes,file_bytes,frames,keyframe,mean_psnr_y_db,"
@@ -252,7 +248,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   for (std::size_t r = 0; r < states.size(); ++r) {
     RungState& s = states[r];
     if (s.done.size() < complete) throw Error(fmt::format("encode ladder: rung {} has {} of {} segments", r, s.done.size(), complete));
-    std::string sizes, ssim, psnr;
+    std::string psnr;
     for (std::size_t k = 0; k < complete; ++k) {
       EncodedSegment& e = s.done[k];
       if (options.measure_quality) {
@@ -263,34 +259,29 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
         e.mean_psnr_db = q.mean_psnr_db();
         e.worst_psnr_db = q.worst_psnr_db;
         e.ssim = q.mean_ssim();
+        ssim[k].push_back(ssim_db(e.ssim));
       } else {
         e.mean_psnr_db = e.worst_psnr_db = e.ssim = std::nan("");
       }
       const auto file_bytes = fs::file_size(temp / e.file);
-      sizes += fmt::format("{}\n", file_bytes);
-      ssim += ssim_db(e.ssim) + "\n";
+      sizes[k].push_back(file_bytes);
       psnr += fmt::format("{:.4f}\n", e.mean_psnr_db);
       csv += fmt::format("{},{},{},{:.0f},{:.0f},{:.0f},{},{},{},{},{:.4f},{:.4f},{:.6f},{:.2f},{:.4f},{:.4f},{}\n", r, k, e.codec,
                          e.target_bps, e.actual_bps, e.peak_1s_bps, e.size_bytes, file_bytes, e.frames, keyframe_name(e.keyframe),
                          e.mean_psnr_db, e.worst_psnr_db, e.ssim, e.mean_qp, e.wall_s, e.cpu_s, e.file);
       result.segments.push_back(e);
     }
-    std::ofstream(temp / fmt::format("sizes/video_size_{}", r)) << sizes;
-    nlohmann::json entry = {{"index", r},
-                            {"bitrate_kbps", s.rung.bitrate_bps / 1e3},
-                            {"width", s.rung.width},
-                            {"height", s.rung.height},
-                            {"sizes_file", fmt::format("sizes/video_size_{}", r)}};
-    if (options.measure_quality) {
-      std::ofstream(temp / fmt::format("quality/ssim_db_{}", r)) << ssim;
-      std::ofstream(temp / fmt::format("quality/psnr_y_{}", r)) << psnr;
-      entry["quality_file"] = fmt::format("quality/ssim_db_{}", r);
-    }
-    ladder["rungs"].push_back(entry);
+    Rung rung = s.rung;
+    rung.codec = label;
+    manifest_rungs.push_back(rung);
+    if (options.measure_quality) std::ofstream(temp / fmt::format("quality/psnr_y_{}", r)) << psnr;
     // Drop any trailing partial segment's file.
     for (std::size_t k = complete; k < s.done.size(); ++k) fs::remove(temp / s.done[k].file);
   }
-  std::ofstream(temp / "ladder.json") << ladder.dump(2) << "\n";
+  // ladder.json, sizes/video_size_R and quality/ssim_db_R (the quality QoE model's scores).
+  Manifest manifest(std::move(manifest_rungs), options.segment_s, complete, sizes, ssim);
+  manifest.set_name(options.name);
+  manifest.save(temp, "ssim_db");
   std::ofstream out_csv(temp / "segments.csv");
   out_csv << csv;
   out_csv.close();
