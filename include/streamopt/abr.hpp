@@ -21,7 +21,9 @@ class AbrController {
   [[nodiscard]] virtual Decision decide(const PlayerState& state) = 0;
   /// Forgets per-session state.
   virtual void reset() = 0;
-  /// The registry name, e.g. "robust_mpc".
+  /// The registry name without options (e.g. "robust_mpc" for a controller
+  /// built from "robust_mpc:horizon=8"); a Python controller gives its
+  /// `name` attribute or class name.
   [[nodiscard]] virtual std::string name() const = 0;
 };
 

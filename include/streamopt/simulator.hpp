@@ -36,7 +36,8 @@ struct SimConfig {
   /// 500 ms sleeps, 48 segments, first segment at rung 1.
   static SimConfig pensieve();
   /// The standard player: same link constants, continuous waits, playback
-  /// starting after one segment, all segments of the manifest.
+  /// starting once `startup_threshold_s` (4 s) is buffered or the last
+  /// segment arrived, all segments of the manifest.
   static SimConfig standard();
   /// Parses "pensieve" or "default".
   static SimConfig from_name(std::string_view mode);
