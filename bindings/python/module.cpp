@@ -457,7 +457,10 @@ PYBIND11_MODULE(_streamopt, m) {
     return registry.make_predictor(spec_with_options(spec, options), BuildContext(registry, nullptr));
   }, py::arg("spec"), "Builds a throughput predictor: make_predictor('ewma', safety=0.8).");
   m.def("abr_names", [] { return Registry::builtin().abr_names(); }, "(name, summary) of every built-in controller.");
-  m.def("predictor_names", [] { return Registry::builtin().predictor_names(); });
+  m.def("predictor_names", [] { return Registry::builtin().predictor_names(); },
+        "(name, summary) of every built-in throughput predictor.");
+  m.def("fetch_time_names", [] { return Registry::builtin().fetch_time_names(); },
+        "(name, summary) of every built-in fetch-time predictor (mpc:ttp=NAME).");
 
   py::class_<CongestionController>(m, "CongestionController",
                                    "A built-in congestion controller (see make_cc): events in, update() out.")

@@ -299,6 +299,8 @@ int run_list(const std::vector<std::string>& argv) {
   for (const auto& [name, summary] : Registry::builtin().cc_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("throughput predictors (predictor=NAME):\n");
   for (const auto& [name, summary] : Registry::builtin().predictor_names()) fmt::print("  {:<12} {}\n", name, summary);
+  fmt::print("fetch-time predictors (mpc:ttp=NAME):\n");
+  for (const auto& [name, summary] : Registry::builtin().fetch_time_names()) fmt::print("  {:<12} {}\n", name, summary);
   return 0;
 }
 

@@ -43,6 +43,7 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
     make_cc,
     make_predictor,
     predictor_names,
+    fetch_time_names,
     run_cc_case,
     run_cc_trace,
 )
@@ -50,7 +51,7 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
 __all__ = [
     "AbrController", "CongestionController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
     "HAVE_CODECS", "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "cc_case_names", "cc_names", "evaluate", "list_trace_files",
-    "load_trace", "make_abr", "make_cc", "make_predictor", "predictor_names", "run_cc_case", "run_cc_trace",
+    "load_trace", "make_abr", "make_cc", "make_predictor", "predictor_names", "fetch_time_names", "run_cc_case", "run_cc_trace",
     "simulate",
 ]
 
