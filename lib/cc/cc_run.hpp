@@ -3,36 +3,23 @@
 // (cc_metrics.cpp).
 #include <vector>
 
+#include "sim/looped_capacity.hpp"
 #include "streamopt/cc_sim.hpp"
 
 namespace streamopt::cc {
 
 // Piecewise-constant capacity of a trace, looped past its end; simulation
 // time 0 is the trace's first sample.
-class CapacityCurve {
+class CapacityCurve : public sim::LoopedCapacity {
  public:
   // Throws `Error` if the trace is invalid or never has capacity.
   explicit CapacityCurve(const NetworkTrace& trace);
-  // Capacity in bits per second at time `t_s`.
-  [[nodiscard]] double rate_bps(double t_s) const;
-  // When `bytes` starting service at `start_s` finish.
-  [[nodiscard]] double finish_s(double start_s, double bytes) const;
-  // Bits the link can carry over [a_s, b_s].
-  [[nodiscard]] double bits_between(double a_s, double b_s) const;
   // Times in [0, end_s) where the capacity changes by more than 10 %,
   // with the rates before and after.
   struct Step {
     double time_s, before_bps, after_bps;
   };
   [[nodiscard]] std::vector<Step> steps(double end_s) const;
-
- private:
-  // Segment index and period offset holding time t (intervals (t[i-1], t[i]]).
-  [[nodiscard]] std::size_t segment(double local_s) const;
-  std::vector<double> times_s_;  // relative to the first sample
-  std::vector<double> rates_bps_;
-  double period_s_ = 0;
-  double bits_per_period_ = 0;
 };
 
 // True while `f` sends at `t_s`: started, not stopped, not paused.

@@ -13,9 +13,9 @@ namespace {
 // otherwise loop for hours of CPU time).
 constexpr double kMaxDownloadS = 30.0 * 86400.0;
 
-[[noreturn]] void too_slow(const NetworkTrace& trace, std::uint64_t bytes) {
-  throw Error(fmt::format("trace {}: downloading {} bytes would take over {} s (no usable throughput)",
-                          trace.name, bytes, kMaxDownloadS));
+[[noreturn]] void too_slow(const std::string& trace, std::uint64_t bytes) {
+  throw Error(fmt::format("trace {}: downloading {} bytes would take over {} s (no usable throughput)", trace,
+                          bytes, kMaxDownloadS));
 }
 // Removes all but one whole period from a long wait (every pass over the
 // trace after a wrap is the same, so this changes nothing but the work).
@@ -35,10 +35,10 @@ class PassSkipper {
     if (seen_) {
       const double pass_sent = sent - sent_at_wrap_;
       const double pass_s = elapsed_s - elapsed_at_wrap_;
-      if (!(pass_sent > 0)) too_slow(trace, bytes);
+      if (!(pass_sent > 0)) too_slow(trace.name, bytes);
       const double passes = std::floor((size - sent) / pass_sent) - 1.0;
       if (passes >= 1.0) {
-        if (elapsed_s + passes * pass_s > kMaxDownloadS) too_slow(trace, bytes);
+        if (elapsed_s + passes * pass_s > kMaxDownloadS) too_slow(trace.name, bytes);
         sent += passes * pass_sent;
         elapsed_s += passes * pass_s;
       }
@@ -86,7 +86,7 @@ double PensieveLink::download_ms(std::uint64_t bytes) {
     }
     sent += packet_payload;
     delay_s += duration;
-    if (delay_s > kMaxDownloadS) too_slow(*trace_, bytes);
+    if (delay_s > kMaxDownloadS) too_slow(trace_->name, bytes);
     next_sample();
     if (ptr_ == 1) skipper.at_wrap(sent, delay_s, size, *trace_, bytes);
   }
@@ -109,47 +109,20 @@ void PensieveLink::idle_ms(double ms) {
 }
 
 LoopingLink::LoopingLink(const NetworkTrace& trace, double payload_fraction, double rtt_s)
-    : trace_(&trace), payload_fraction_(payload_fraction), rtt_s_(rtt_s) {}
+    : capacity_(std::make_shared<const LoopedCapacity>(trace, payload_fraction)), rtt_s_(rtt_s) {}
 
 double LoopingLink::download_s(std::uint64_t bytes) {
-  idle_s(rtt_s_);
-  const double needed_bits = static_cast<double>(bytes) * 8.0;
-  double sent_bits = 0;
-  double elapsed_s = rtt_s_;
-  PassSkipper skipper;
-  const auto& t = trace_->time_s;
-  while (true) {
-    const double interval_s = t[index_] - t[index_ - 1];
-    const double left_s = interval_s - offset_s_;
-    const double rate_bps = trace_->throughput_bps[index_] * payload_fraction_;
-    if (rate_bps > 0 && sent_bits + rate_bps * left_s >= needed_bits) {
-      const double needed_s = (needed_bits - sent_bits) / rate_bps;
-      offset_s_ += needed_s;
-      return elapsed_s + needed_s;
-    }
-    sent_bits += rate_bps * left_s;
-    elapsed_s += left_s;
-    if (elapsed_s > kMaxDownloadS) too_slow(*trace_, bytes);
-    offset_s_ = 0;
-    index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
-    if (index_ == 1) skipper.at_wrap(sent_bits, elapsed_s, needed_bits, *trace_, bytes);
+  clock_s_ += rtt_s_;
+  const double start_s = clock_s_;
+  double finish_s = start_s;
+  try {
+    finish_s = capacity_->finish_s(start_s, static_cast<double>(bytes));
+  } catch (const Error&) {
+    too_slow(capacity_->name(), bytes);
   }
-}
-
-void LoopingLink::idle_s(double seconds) {
-  const auto& t = trace_->time_s;
-  double remaining = seconds;
-  while (true) {
-    const double left_s = t[index_] - t[index_ - 1] - offset_s_;
-    if (left_s >= remaining) {
-      offset_s_ += remaining;
-      return;
-    }
-    remaining -= left_s;
-    offset_s_ = 0;
-    index_ = index_ + 1 < t.size() ? index_ + 1 : 1;
-    if (index_ == 1) remaining = skip_whole_periods(remaining, trace_->duration_s());
-  }
+  if (finish_s - start_s > kMaxDownloadS) too_slow(capacity_->name(), bytes);
+  clock_s_ = finish_s;
+  return rtt_s_ + (finish_s - start_s);
 }
 
 }  // namespace streamopt::sim

@@ -3,6 +3,9 @@
 // position on the trace; copying a link snapshots it (the oracle branches).
 
 #include <cstdint>
+#include <memory>
+
+#include "sim/looped_capacity.hpp"
 
 #include "streamopt/trace.hpp"
 
@@ -29,20 +32,20 @@ class PensieveLink {
 
 // The standard link: throughput x payload fraction, the RTT spent before the
 // first byte, and the trace repeating seamlessly with the clock running on.
+// Transfers finish by the shared looped-trace rule (LoopedCapacity), which
+// copies of the link share.
 class LoopingLink {
  public:
   LoopingLink(const NetworkTrace& trace, double payload_fraction, double rtt_s);
   // Downloads `bytes`; returns seconds from request to last byte.
   double download_s(std::uint64_t bytes);
   // Lets the clock run for `seconds`.
-  void idle_s(double seconds);
+  void idle_s(double seconds) { clock_s_ += seconds; }
 
  private:
-  const NetworkTrace* trace_;
-  double payload_fraction_;
+  std::shared_ptr<const LoopedCapacity> capacity_;
   double rtt_s_;
-  std::size_t index_ = 1;   // current interval (time_s[index_-1], time_s[index_]]
-  double offset_s_ = 0;     // time already spent inside the current interval
+  double clock_s_ = 0;  // since the trace's first sample
 };
 
 }  // namespace streamopt::sim
