@@ -85,6 +85,19 @@ TEST_CASE("Writing to an impossible path leaves no partial file", "[traces]") {
   bad.throughput_bps[2] = -1;
   CHECK_THROWS_WITH(write_trace(bad, dir.path() / "bad.log", TraceFormat::cooked), Contains("sample 2"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "bad.log"));
+  // A rename that fails (the target is a directory) leaves no temporary behind.
+  std::filesystem::create_directories(dir.path() / "taken" / "inside");
+  CHECK_THROWS_WITH(write_trace(t, dir.path() / "taken", TraceFormat::cooked), Contains("taken") && Contains("cannot rename"));
+  std::size_t entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+    ++entries;
+  }
+  CHECK(entries == 1);
+  // Writing over an existing file replaces it.
+  write_trace(t, dir.path() / "ok.log", TraceFormat::cooked);
+  write_trace(synth_constant(2e6, 5.0), dir.path() / "ok.log", TraceFormat::cooked);
+  CHECK(read_trace(dir.path() / "ok.log").throughput_bps[1] == 2e6);
 }
 
 TEST_CASE("Trace statistics are time-weighted and count outages", "[traces]") {

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <system_error>
 
 #include <fcntl.h>
@@ -201,24 +201,48 @@ std::string location(const std::filesystem::path& path, std::size_t line) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot open file for writing", tmp.string()));
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw Error(fmt::format("{}: write error", tmp.string()));
+  // A hidden sibling with a name no other writer uses, created exclusively
+  // (never through a link planted under that name), renamed into place.
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::filesystem::path tmp;
+  FileDescriptor file;
+  for (int attempt = 0; file.fd < 0; ++attempt) {
+    tmp = dir / fmt::format(".{}.tmp-{}-{}", path.filename().string(), static_cast<long>(::getpid()), counter++);
+    file.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (file.fd < 0 && (errno != EEXIST || attempt >= 100)) {
+      throw Error(fmt::format("{}: cannot open file for writing: {}", path.string(), errno_text(errno)));
     }
   }
+  const auto fail = [&](const char* what, int error) {
+    ::close(file.fd);
+    file.fd = -1;
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    return Error(fmt::format("{}: {}: {}", path.string(), what, errno_text(error)));
+  };
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(file.fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw fail("write error", errno);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::close(file.fd) != 0) {
+    const int error = errno;
+    file.fd = -1;
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error(fmt::format("{}: write error: {}", path.string(), errno_text(error)));
+  }
+  file.fd = -1;
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
-    std::filesystem::remove(tmp, ec);
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
     throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
   }
 }

@@ -97,7 +97,11 @@ std::string location(std::string_view name, std::size_t line);
 // "path:line" for messages.
 std::string location(const std::filesystem::path& path, std::size_t line);
 
-// Writes `content` to `path` via a temporary sibling renamed into place.
+// Writes `content` to `path` via a temporary sibling renamed into place: the
+// temporary is hidden (".NAME.tmp-PID-N"), created exclusively (a link
+// planted under its name is never followed) and removed on any failure, so a
+// failed write (a full disk, say) leaves `path` as it was. Throws Error
+// "PATH: cannot open file for writing: REASON" or "PATH: write error: REASON".
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace streamopt::detail

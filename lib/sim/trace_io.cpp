@@ -413,13 +413,16 @@ std::vector<std::filesystem::path> list_trace_files(const std::filesystem::path&
     throw Error(fmt::format("{}: no such trace file or directory", path.string()));
   }
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(path)) {
-    const auto name = entry.path().filename().string();
-    if (entry.is_regular_file() && !name.empty() && name[0] != '.' && name.rfind("LICENSE", 0) != 0 &&
+  std::filesystem::directory_iterator it(path, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && !name.empty() && name[0] != '.' && name.rfind("LICENSE", 0) != 0 &&
         name.rfind("README", 0) != 0) {
-      files.push_back(entry.path());
+      files.push_back(it->path());
     }
   }
+  if (ec) throw Error(fmt::format("{}: cannot list the directory: {}", path.string(), ec.message()));
   std::sort(files.begin(), files.end());
   if (files.empty()) throw Error(fmt::format("{}: directory holds no trace files", path.string()));
   return files;
