@@ -15,6 +15,7 @@
 
 #include "codec/backends.hpp"
 #include "codec/segment_writer.hpp"
+#include "core/text_io.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/ladder.hpp"
 
@@ -274,7 +275,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
     Rung rung = s.rung;
     rung.codec = label;
     manifest_rungs.push_back(rung);
-    if (options.measure_quality) std::ofstream(temp / fmt::format("quality/psnr_y_{}", r)) << psnr;
+    if (options.measure_quality) detail::write_file_atomic(temp / fmt::format("quality/psnr_y_{}", r), psnr);
     // Drop any trailing partial segment's file.
     for (std::size_t k = complete; k < s.done.size(); ++k) fs::remove(temp / s.done[k].file);
   }
@@ -282,10 +283,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   Manifest manifest(std::move(manifest_rungs), options.segment_s, complete, sizes, ssim);
   manifest.set_name(options.name);
   manifest.save(temp, "ssim_db");
-  std::ofstream out_csv(temp / "segments.csv");
-  out_csv << csv;
-  out_csv.close();
-  if (!out_csv) throw Error(fmt::format("encode ladder: cannot write into {}", temp.string()));
+  detail::write_file_atomic(temp / "segments.csv", csv);
   if (fs::exists(out_dir)) fs::remove(out_dir);  // empty, checked above
   fs::rename(temp, out_dir);
   cleanup.keep = true;
