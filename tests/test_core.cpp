@@ -382,13 +382,3 @@ TEST_CASE("The registry builds every built-in algorithm and rejects unknown ones
   CHECK_THROWS_WITH(make_abr("fixed:rung=6", m), Contains("not a rung"));
 }
 
-TEST_CASE("A copied registry accepts user algorithms without touching the built-in one", "[core][registry]") {
-  Registry mine = Registry::builtin();
-  mine.add_abr("top", "always the top rung", [](const Manifest& m, const OptionMap&) {
-    return Registry::builtin().make_abr("fixed:rung=" + std::to_string(m.rung_count() - 1), m);
-  });
-  const Manifest m = Manifest::synthetic_default();
-  CHECK(mine.make_abr("top", m)->decide({}).rung == 5);
-  CHECK_THROWS(make_abr("top", m));
-  CHECK_THROWS_WITH(mine.add_abr("top", "", {}), Contains("taken"));
-}

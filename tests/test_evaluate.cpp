@@ -148,7 +148,8 @@ TEST_CASE("Evaluation fails fast on bad algorithms and writes results atomically
   CHECK(std::filesystem::exists(dir.path() / "out" / "logs" / "bba" / "markov" / "markov-1"));
   std::size_t tmp_files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
-    tmp_files += e.path().extension() == ".tmp";
+    // Temporaries are named NAME.tmp-XXXX (staged directories) and .NAME.tmp-PID-N (files).
+    tmp_files += e.path().filename().string().find(".tmp") != std::string::npos;
   }
   CHECK(tmp_files == 0);
 }
