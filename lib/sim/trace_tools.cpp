@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "streamopt/error.hpp"
+#include "streamopt/stats.hpp"
 #include "streamopt/trace.hpp"
 
 namespace streamopt {
@@ -14,11 +15,7 @@ TraceStats trace_stats(const NetworkTrace& trace) {
   TraceStats s;
   s.samples = trace.time_s.size();
   s.duration_s = trace.duration_s();
-  struct Interval {
-    double bps;
-    double length_s;
-  };
-  std::vector<Interval> intervals;
+  std::vector<stats::Weighted> intervals;  // throughput weighted by how long it holds
   double weighted = 0;
   s.min_bps = trace.throughput_bps[1];
   s.max_bps = trace.throughput_bps[1];
@@ -32,15 +29,9 @@ TraceStats trace_stats(const NetworkTrace& trace) {
     if (v == 0) s.outage_s += len;
   }
   s.mean_bps = weighted / s.duration_s;
-  std::sort(intervals.begin(), intervals.end(), [](const Interval& a, const Interval& b) { return a.bps < b.bps; });
-  const auto percentile = [&](double p) {
-    double cumulative = 0;
-    for (const auto& in : intervals) {
-      cumulative += in.length_s;
-      if (cumulative >= p * s.duration_s) return in.bps;
-    }
-    return intervals.back().bps;
-  };
+  std::sort(intervals.begin(), intervals.end(),
+            [](const stats::Weighted& a, const stats::Weighted& b) { return a.value < b.value; });
+  const auto percentile = [&](double q) { return stats::weighted_percentile_sorted(intervals, q); };
   s.p10_bps = percentile(0.10);
   s.p50_bps = percentile(0.50);
   s.p90_bps = percentile(0.90);
