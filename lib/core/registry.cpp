@@ -35,10 +35,10 @@ void add_entry(Map& map, const std::string& name, Entry entry, const char* kind)
   map.emplace(name, std::move(entry));
 }
 
-// Finds `spec.name` in `map` inside a context, checking the nesting depth.
+// Builds `spec` from `map` inside a context: checks the nesting depth, finds
+// the name, calls the factory, and rejects options it did not read.
 template <class Map>
-const auto& find_entry(const Map& map, const AlgorithmSpec& spec, const BuildContext& context,
-                       const char* kind) {
+auto build_part(const Map& map, const AlgorithmSpec& spec, const BuildContext& context, const char* kind) {
   if (context.depth() > kMaxSpecDepth) {
     throw Error(fmt::format("{} '{}' is nested {} levels deep; the limit is {}", kind, spec.name,
                             context.depth(), kMaxSpecDepth));
@@ -47,7 +47,11 @@ const auto& find_entry(const Map& map, const AlgorithmSpec& spec, const BuildCon
   if (it == map.end()) {
     throw Error(fmt::format("unknown {} '{}' (known: {})", kind, spec.name, known_names(map)));
   }
-  return it->second;
+  OptionMap options(spec.name, spec.options.values());
+  auto part = it->second.factory(context, options);
+  if (!part) throw Error(fmt::format("{} '{}': its factory built nothing", kind, spec.name));
+  options.check_all_used();
+  return part;
 }
 
 }  // namespace
@@ -102,12 +106,7 @@ std::unique_ptr<AbrController> Registry::make_abr(std::string_view spec, const M
 }
 
 std::unique_ptr<AbrController> Registry::make_abr(const AlgorithmSpec& spec, const BuildContext& context) const {
-  const auto& entry = find_entry(abrs_, spec, context, "ABR controller");
-  OptionMap options(spec.name, spec.options.values());
-  auto controller = entry.factory(context, options);
-  if (!controller) throw Error(fmt::format("ABR controller '{}': its factory built nothing", spec.name));
-  options.check_all_used();
-  return controller;
+  return build_part(abrs_, spec, context, "ABR controller");
 }
 
 std::unique_ptr<ThroughputPredictor> Registry::make_predictor(std::string_view spec) const {
@@ -116,12 +115,7 @@ std::unique_ptr<ThroughputPredictor> Registry::make_predictor(std::string_view s
 
 std::unique_ptr<ThroughputPredictor> Registry::make_predictor(const AlgorithmSpec& spec,
                                                               const BuildContext& context) const {
-  const auto& entry = find_entry(predictors_, spec, context, "throughput predictor");
-  OptionMap options(spec.name, spec.options.values());
-  auto predictor = entry.factory(context, options);
-  if (!predictor) throw Error(fmt::format("throughput predictor '{}': its factory built nothing", spec.name));
-  options.check_all_used();
-  return predictor;
+  return build_part(predictors_, spec, context, "throughput predictor");
 }
 
 std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(std::string_view spec) const {
@@ -130,12 +124,7 @@ std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(std::string
 
 std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(const AlgorithmSpec& spec,
                                                                      const BuildContext& context) const {
-  const auto& entry = find_entry(fetch_times_, spec, context, "fetch-time predictor");
-  OptionMap options(spec.name, spec.options.values());
-  auto predictor = entry.factory(context, options);
-  if (!predictor) throw Error(fmt::format("fetch-time predictor '{}': its factory built nothing", spec.name));
-  options.check_all_used();
-  return predictor;
+  return build_part(fetch_times_, spec, context, "fetch-time predictor");
 }
 
 std::unique_ptr<CongestionController> Registry::make_cc(std::string_view text, const CcConstraints& limits) const {
