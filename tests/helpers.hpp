@@ -1,9 +1,14 @@
 #pragma once
-// Shared test helpers: temporary directories and small files.
+// Shared test helpers: temporary directories and small files, skipping, and
+// the shared data directory (STREAMOPT_DATA).
 
+#include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <random>
+#include <set>
 #include <string>
 
 namespace streamopt::test {
@@ -35,10 +40,75 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Skipping (Catch2 v2 has none; see catch_main.cpp). The runner exits with
+// kSkipExitCode when every test case that ran called skip() and none failed;
+// tests/CMakeLists.txt gives such ctest entries SKIP_RETURN_CODE 77.
+inline constexpr int kSkipExitCode = 77;
+
+inline std::set<std::string>& ran_test_cases() {
+  static std::set<std::string> names;
+  return names;
+}
+inline std::set<std::string>& skipped_test_cases() {
+  static std::set<std::string> names;
+  return names;
+}
+
+// Marks the running test case skipped and shows why; the caller returns
+// before asserting anything.
+inline void skip(const std::string& why) {
+  skipped_test_cases().insert(Catch::getResultCapture().getCurrentTestName());
+  WARN("SKIPPED: " << why);
+}
+
 // The shared data directory from STREAMOPT_DATA, or empty when unset.
 inline std::filesystem::path data_dir() {
   const char* v = std::getenv("STREAMOPT_DATA");
   return v && *v ? std::filesystem::path(v) : std::filesystem::path();
+}
+
+// The data directory for a test that reads `needed` (paths relative to it).
+// STREAMOPT_DATA unset: the test is skipped and this returns an empty path.
+// STREAMOPT_DATA set but a needed path missing: the test FAILS naming it (CI
+// sets STREAMOPT_DATA; data that went missing there must not pass as skipped).
+inline std::filesystem::path require_data(std::initializer_list<std::string> needed) {
+  const std::filesystem::path root = data_dir();
+  if (root.empty()) {
+    skip("STREAMOPT_DATA is unset (set it to the shared data directory, e.g. ../shared, or a data/ "
+         "fetched by scripts/fetch_data.sh)");
+    return {};
+  }
+  for (const std::string& rel : needed) {
+    if (!std::filesystem::exists(root / rel)) {
+      FAIL("STREAMOPT_DATA=" << root.string() << " lacks " << rel
+                             << ": the data this test needs went missing (unset STREAMOPT_DATA to skip it)");
+    }
+  }
+  return root;
+}
+
+// Whether the reference simulator's logs `needed` (paths under reference/)
+// are in `root`. They come only with the project's shared data: a directory
+// made by scripts/fetch_data.sh has no reference/ folder, and then the test is
+// skipped saying so, unless STREAMOPT_REQUIRE_REFERENCE=1 (scripts/test.sh
+// sets it when the data is ../shared), which makes that a failure. When
+// reference/ exists, a missing log is a failure.
+inline bool have_reference_logs(const std::filesystem::path& root, std::initializer_list<std::string> needed) {
+  const char* required = std::getenv("STREAMOPT_REQUIRE_REFERENCE");
+  const bool must = required && std::string(required) == "1";
+  if (!std::filesystem::is_directory(root / "reference") && !must) {
+    skip("the reference logs are missing: " + (root / "reference").string() +
+         " does not exist (a data/ from scripts/fetch_data.sh has no reference logs; they come with the shared "
+         "data, ../shared)");
+    return false;
+  }
+  for (const std::string& rel : needed) {
+    if (!std::filesystem::exists(root / "reference" / rel)) {
+      FAIL("STREAMOPT_DATA=" << root.string() << " lacks reference/" << rel << ": the reference logs went missing"
+                             << (must ? " (STREAMOPT_REQUIRE_REFERENCE=1)" : ""));
+    }
+  }
+  return true;
 }
 
 }  // namespace streamopt::test

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
 
 #include "streamopt/streamopt.hpp"
 
@@ -177,7 +179,26 @@ TEST_CASE("MPC's memoised search handles horizon 10 over 20 rungs", "[abr][mpc]"
   // downloads within the 20 s buffer at the conservative estimate.
   CHECK(d.rung > 0);
   CHECK(static_cast<double>(m.segment_size_bytes(9, d.rung)) * 8.0 / d.reasons.conservative_bps < 20.0);
-  CHECK(d.reasons.objective == Approx(d.reasons.scores[d.rung]));
+  // The plan's QoE_lin, evaluated here step by step at the conservative
+  // estimate (buffer starts at 20 s, stays under the 60 s cap), is the
+  // objective the search reports, and no constant plan scores more.
+  const auto plan_qoe = [&](const std::vector<std::size_t>& plan) {
+    double buffer = 20.0, qoe = 0;
+    std::size_t prev = 9;
+    for (std::size_t k = 0; k < plan.size(); ++k) {
+      const double dl = static_cast<double>(m.segment_size_bytes(10 + k, plan[k])) * 8.0 / d.reasons.conservative_bps;
+      qoe += m.bitrate_bps(plan[k]) / 1e6 - 4.3 * std::max(0.0, dl - buffer) -
+             std::fabs(m.bitrate_bps(plan[k]) - m.bitrate_bps(prev)) / 1e6;
+      buffer = std::min(60.0, std::max(0.0, buffer - dl) + 2.0);
+      prev = plan[k];
+    }
+    return qoe;
+  };
+  CHECK(plan_qoe(d.reasons.plan) == Approx(d.reasons.objective).margin(0.05));
+  for (std::size_t r = 0; r < m.rung_count(); ++r) {
+    INFO("constant plan at rung " << r);
+    CHECK(plan_qoe(std::vector<std::size_t>(10, r)) <= d.reasons.objective + 0.05);
+  }
   CHECK_THROWS_WITH(make_abr("mpc:horizon=10,buffer_step_s=0", m),
                     Catch::Matchers::Contains("exhaustive search over 20^10 plans"));
   // Search work is bounded: a microsecond grid is refused, not allocated.

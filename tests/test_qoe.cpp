@@ -63,15 +63,18 @@ TEST_CASE("Session statistics follow the Pensieve convention of skipping the fir
     recs[i].qoe = q.segment(rungs[i], i ? rungs[i - 1] : kNoRung, i, stalls[i]);
   }
   const SessionStats s = summarize(recs, ladder(), 2.0);
-  CHECK(s.qoe_sum == Approx(recs[0].qoe.total + recs[1].qoe.total + recs[2].qoe.total));
-  CHECK(s.qoe_sum_pensieve == Approx(recs[1].qoe.total + recs[2].qoe.total));
-  CHECK(s.qoe_per_segment == Approx(s.qoe_sum_pensieve / 2));
+  // By hand: 0.75 - 4.3 x 2 = -7.85; 1.85 - 4.3 x 0.5 - 1.1 = -1.4; 1.85.
+  CHECK(s.qoe_sum == Approx(-7.85 - 1.4 + 1.85));
+  CHECK(s.qoe_sum_pensieve == Approx(-1.4 + 1.85));
+  CHECK(s.qoe_per_segment == Approx(0.45 / 2));
   CHECK(s.rebuffer_s == Approx(0.5));
   CHECK(s.rebuffer_ratio == Approx(0.5 / 12.5));
   CHECK(s.switches == 1);
   CHECK(s.mean_switch_bps == Approx(1.1e6));
   CHECK(s.mean_bitrate_bps == Approx((750e3 + 2 * 1850e3) / 3));
   CHECK(s.startup_delay_s == 2.0);
-  CHECK(s.utility_per_segment - s.rebuffer_penalty_per_segment - s.smoothness_penalty_per_segment ==
-        Approx(s.qoe_per_segment));
+  // Segments 2..N: utility (1.85 + 1.85) / 2, rebuffering 2.15 / 2, switching 1.1 / 2.
+  CHECK(s.utility_per_segment == Approx(1.85));
+  CHECK(s.rebuffer_penalty_per_segment == Approx(2.15 / 2));
+  CHECK(s.smoothness_penalty_per_segment == Approx(1.1 / 2));
 }

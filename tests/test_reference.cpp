@@ -1,9 +1,18 @@
-// Fidelity tests against the public Pensieve reference simulator's logs.
-// They read STREAMOPT_DATA (the shared data directory) and are skipped, with
-// a warning, only when that variable is unset.
+// Fidelity tests against the public Pensieve reference simulator's logs, and
+// the oracle on the real fcc-hsdpa/test traces. They read STREAMOPT_DATA and
+// are hidden from the unit run ([.reference]); tests/CMakeLists.txt registers
+// each as its own ctest entry labelled `data`, run as `streamopt_tests NAME`.
+//  - STREAMOPT_DATA unset: skipped (exit 77, ctest "Skipped").
+//  - STREAMOPT_DATA set but traces or video missing: failed, naming the path.
+//  - no reference/ folder (a data/ from scripts/fetch_data.sh): the log
+//    comparisons are skipped saying the reference logs are missing, the
+//    trace-only oracle test runs (see test::have_reference_logs).
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
 
 #include "helpers.hpp"
@@ -18,6 +27,7 @@ using Row = std::vector<double>;  // time_s bitrate_kbps buffer_s rebuffer_s chu
 
 std::vector<Row> read_log(const fs::path& path) {
   std::ifstream in(path);
+  if (!in) FAIL("cannot read the reference log " << path.string());
   std::vector<Row> rows;
   std::string line;
   while (std::getline(in, line)) {
@@ -52,84 +62,112 @@ std::size_t count_mismatches(const std::vector<SegmentRecord>& ours, const std::
   return bad;
 }
 
+const char* const kTraces = "traces/fcc-hsdpa/test";
+const char* const kVideo = "video/envivio/ladder.json";
+
 struct Shared {
   fs::path root;
   Manifest manifest;
   std::vector<NetworkTrace> traces;  // fcc-hsdpa/test, sorted by name
 };
 
+// The shared data, loaded once; nullptr when the test is skipped (and a
+// failure when STREAMOPT_DATA is set but lacks the traces or the video).
 const Shared* shared_data() {
-  static const auto data = []() -> std::unique_ptr<Shared> {
-    const fs::path root = test::data_dir();
-    if (root.empty()) return nullptr;
+  const fs::path root = test::require_data({kTraces, kVideo});
+  if (root.empty()) return nullptr;
+  static const auto data = [&root] {
     auto s = std::make_unique<Shared>(Shared{root, Manifest::load(root / "video/envivio"), {}});
-    for (const auto& f : list_trace_files(root / "traces/fcc-hsdpa/test")) s->traces.push_back(read_trace(f));
+    for (const auto& f : list_trace_files(root / kTraces)) s->traces.push_back(read_trace(f));
     return s;
   }();
-  if (!data) WARN("STREAMOPT_DATA is unset: reference test skipped");
+  REQUIRE(data->traces.size() == 117);
   return data.get();
 }
 
-double mean_per_chunk(const std::vector<std::vector<Row>>& logs) {
-  double sum = 0;
+// Mean reward per chunk over chunks 2..N of each log, averaged over logs:
+// computed from the logs' reward column alone, without the library.
+double mean_reward_per_chunk(const std::vector<std::vector<Row>>& logs) {
+  double total = 0;
   for (const auto& log : logs) {
+    REQUIRE(log.size() >= 2);
+    double sum = 0;
     for (std::size_t i = 1; i < log.size(); ++i) sum += log[i][6];
+    total += sum / static_cast<double>(log.size() - 1);
   }
-  return sum / 47.0 / static_cast<double>(logs.size());
+  return total / static_cast<double>(logs.size());
+}
+
+double mean_qoe_per_segment(const std::vector<SessionResult>& sessions) {
+  double total = 0;
+  for (const auto& r : sessions) total += r.stats.qoe_per_segment;
+  return total / static_cast<double>(sessions.size());
 }
 
 }  // namespace
 
-TEST_CASE("Pensieve mode with bb.py reproduces every reference chunk on fcc-hsdpa/test", "[reference]") {
+TEST_CASE("Pensieve mode with bb.py reproduces every reference chunk on fcc-hsdpa/test", "[.reference]") {
   const Shared* s = shared_data();
-  if (!s) return;
-  REQUIRE(s->traces.size() == 117);
+  if (!s || !test::have_reference_logs(s->root, {"pensieve/bb"})) return;
   const QoeModel q("lin", s->manifest);
   auto bb = make_abr("bba:preset=pensieve,reservoir_s=5,cushion_s=10", s->manifest);
   std::size_t bad = 0;
+  std::vector<std::vector<Row>> reference;
+  std::vector<SessionResult> ours;
   for (const auto& trace : s->traces) {
-    const auto ref = read_log(s->root / "reference/pensieve/bb" / trace.name);
-    bad += count_mismatches(simulate(trace, s->manifest, *bb, SimConfig::pensieve(), q).segments, ref, trace.name);
+    reference.push_back(read_log(s->root / "reference/pensieve/bb" / trace.name));
+    ours.push_back(simulate(trace, s->manifest, *bb, SimConfig::pensieve(), q));
+    bad += count_mismatches(ours.back().segments, reference.back(), trace.name);
   }
   CHECK(bad == 0);
+  // The library's session statistics (the 2..N rule in lib/qoe) against the
+  // mean computed from the logs' reward column.
+  CHECK(mean_qoe_per_segment(ours) == Approx(mean_reward_per_chunk(reference)).epsilon(1e-6));
 }
 
-TEST_CASE("RobustMPC's pensieve preset reproduces the reference mpc.py", "[reference]") {
+TEST_CASE("RobustMPC's pensieve preset reproduces the reference mpc.py", "[.reference]") {
   const Shared* s = shared_data();
-  if (!s) return;
+  if (!s || !test::have_reference_logs(s->root, {"pensieve/mpc"})) return;
   const QoeModel q("lin", s->manifest);
   // The reference ran the traces one after another in one process; its clock
   // column gives the order, and its error history carried over between them.
-  std::vector<std::pair<double, const NetworkTrace*>> order;
+  std::vector<std::pair<double, std::size_t>> order;
   std::vector<std::vector<Row>> reference;
   for (const auto& trace : s->traces) {
     reference.push_back(read_log(s->root / "reference/pensieve/mpc" / trace.name));
-    order.emplace_back(reference.back().at(0)[0], &trace);
+    REQUIRE_FALSE(reference.back().empty());
+    order.emplace_back(reference.back()[0][0], reference.size() - 1);
   }
   std::sort(order.begin(), order.end());
   auto mpc = make_abr("robust_mpc:preset=pensieve,carry_history=true", s->manifest);
   std::size_t bad = 0;
-  std::vector<std::vector<Row>> ours;
-  for (const auto& [start, trace] : order) {
-    const auto result = simulate(*trace, s->manifest, *mpc, SimConfig::pensieve(), q);
-    bad += count_mismatches(result.segments, read_log(s->root / "reference/pensieve/mpc" / trace->name), trace->name);
-    std::vector<Row> rows;
-    for (const auto& r : result.segments) rows.push_back(to_row(r));
-    ours.push_back(rows);
+  std::vector<SessionResult> ours;
+  for (const auto& [start, i] : order) {
+    ours.push_back(simulate(s->traces[i], s->manifest, *mpc, SimConfig::pensieve(), q));
+    bad += count_mismatches(ours.back().segments, reference[i], s->traces[i].name);
   }
   CHECK(bad == 0);
-  const double reference_mean = mean_per_chunk(reference);
-  CHECK(reference_mean == Approx(0.918).margin(0.001));
-  CHECK(mean_per_chunk(ours) == Approx(reference_mean).epsilon(0.01));
+  CHECK(mean_qoe_per_segment(ours) == Approx(mean_reward_per_chunk(reference)).epsilon(1e-6));
+  // Carrying the error history is what makes the match: fresh per-trace
+  // state gives different decisions on some traces.
+  auto fresh = make_abr("robust_mpc:preset=pensieve", s->manifest);
+  std::size_t fresh_bad = 0;
+  for (const auto& [start, i] : order) {
+    fresh_bad += count_mismatches(simulate(s->traces[i], s->manifest, *fresh, SimConfig::pensieve(), q).segments,
+                                  reference[i], s->traces[i].name);
+  }
+  CHECK(fresh_bad > 0);
 }
 
-TEST_CASE("The oracle beats or ties every online controller on every fcc-hsdpa/test trace", "[reference][oracle]") {
+TEST_CASE("The oracle beats or ties every online controller on every fcc-hsdpa/test trace", "[.reference][oracle]") {
   const Shared* s = shared_data();
   if (!s) return;
   EvaluationConfig c;
   c.sim = SimConfig::pensieve();
   std::string all;
-  for (const auto& [name, summary] : Registry::builtin().abr_names()) all += name + ",";
+  for (const auto& [name, summary] : Registry::builtin().abr_names()) {
+    if (name != "oracle") all += name + ",";
+  }
   c.algorithms = parse_spec_list(all + "bba:preset=pensieve,robust_mpc:preset=pensieve,bola:variant=basic,oracle");
   const auto r = evaluate({TraceSet{"fcc-hsdpa/test", s->traces}}, s->manifest, c);
   std::map<std::string, double> oracle;
@@ -138,11 +176,22 @@ TEST_CASE("The oracle beats or ties every online controller on every fcc-hsdpa/t
   }
   REQUIRE(oracle.size() == 117);
   std::size_t beaten = 0;
+  std::map<std::string, double> gap;  // per algorithm: sum over traces of oracle - online
   for (const auto& session : r.sessions) {
-    if (session.stats.qoe_sum_pensieve > oracle[session.trace] + 1e-9) {
+    if (session.algorithm == "oracle") continue;
+    const double d = oracle[session.trace] - session.stats.qoe_sum_pensieve;
+    gap[session.algorithm] += d;
+    if (d < -1e-9) {
       WARN(session.algorithm << " beats the oracle on " << session.trace);
       ++beaten;
     }
   }
   CHECK(beaten == 0);
+  // Knowing the future is worth something on real traces: strictly better on
+  // average than each online controller, by a clear margin.
+  REQUIRE(gap.size() >= 8);
+  for (const auto& [algorithm, sum] : gap) {
+    INFO(algorithm);
+    CHECK(sum / 117.0 > 1.0);
+  }
 }
