@@ -6,6 +6,12 @@ import pytest
 import streamopt
 
 
+def pytest_configure(config):
+    # ctest runs `-m "not slow"` as the unit entry `python` and `-m slow` as
+    # `python_slow` (bindings/python/CMakeLists.txt, docs/development.md).
+    config.addinivalue_line("markers", "slow: takes seconds (the oracle, matplotlib); ctest label slow")
+
+
 @pytest.fixture
 def manifest():
     return streamopt.Manifest.synthetic(seed=3)

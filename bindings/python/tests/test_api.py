@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -39,15 +41,37 @@ def test_traces_load_as_numpy_arrays(tmp_path):
         streamopt.load_trace(path)
 
 
+def plan_qoe_lin(manifest, plan, buffer_s, last_rung, bandwidth_bps, first_segment):
+    """QoE_lin of fetching `plan` at a constant bandwidth, worked out here (MPC's model: 60 s buffer cap)."""
+    bitrates, sizes = manifest.bitrates_bps, manifest.sizes_bytes
+    total = 0.0
+    for k, rung in enumerate(plan):
+        download_s = sizes[first_segment + k, rung] * 8 / bandwidth_bps
+        total += bitrates[rung] / 1e6 - 4.3 * max(0.0, download_s - buffer_s) - abs(bitrates[rung] - bitrates[last_rung]) / 1e6
+        buffer_s = min(60.0, max(0.0, buffer_s - download_s) + manifest.segment_duration_s)
+        last_rung = rung
+    return total
+
+
 def test_make_abr_with_keyword_options(manifest):
-    abr = streamopt.make_abr("robust_mpc", manifest, horizon=3)
+    abr = streamopt.make_abr("robust_mpc", manifest, horizon=3, buffer_step_s=0)
     abr.on_download(streamopt.DownloadReport(segment=0, rung=1, size_bytes=1_000_000, download_time_s=4.0))
-    d = abr.decide(streamopt.PlayerState(buffer_s=12.0, next_segment=1, segments_left=48, last_rung=1))
+    d = abr.decide(streamopt.PlayerState(buffer_s=5.0, next_segment=1, segments_left=48, last_rung=1))
     assert isinstance(d, streamopt.Decision)
-    assert len(d.plan) == 3 and d.plan[0] == d.rung
     assert d.estimate_bps == pytest.approx(2e6)
     assert d.rule == "robust_mpc"
     assert abr.name == "robust_mpc"
+    # horizon=3 took effect, and the plan is the best of all 6^3 plans when
+    # each is scored here, independently of the library's search.
+    assert len(d.plan) == 3
+    scored = {plan: plan_qoe_lin(manifest, plan, 5.0, 1, d.conservative_bps, 1)
+              for plan in itertools.product(range(manifest.rung_count), repeat=3)}
+    best = max(scored.values())
+    assert d.objective == pytest.approx(best, abs=1e-9)
+    assert scored[tuple(d.plan)] == pytest.approx(best, abs=1e-9)
+    # With less buffer it must not choose a higher rung.
+    low = abr.decide(streamopt.PlayerState(buffer_s=0.5, next_segment=1, segments_left=48, last_rung=1))
+    assert low.rung <= d.rung
 
 
 def test_bad_specs_raise_with_the_message(manifest):

@@ -78,6 +78,7 @@ def test_errors_in_python_controllers_surface_as_streamopt_errors(trace, manifes
         streamopt.evaluate([trace], manifest, [Broken])
 
 
+@pytest.mark.slow
 def test_long_calls_release_the_gil(manifest):
     # A Python thread keeps counting while C++ evaluates the oracle.
     long_trace = streamopt.Trace.from_arrays(np.arange(0, 400.0), np.full(400, 2.5e6) + np.sin(np.arange(400)) * 1e6)

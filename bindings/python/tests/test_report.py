@@ -7,6 +7,8 @@ import pytest
 import streamopt
 from streamopt import report
 
+pytestmark = pytest.mark.slow  # evaluates the oracle and draws with matplotlib
+
 
 def make_results(tmp_path, manifest, trace, logs=True):
     table = streamopt.evaluate({"steps": [trace]}, manifest, ["bba", "robust_mpc", "oracle"], logs=logs)

@@ -37,6 +37,7 @@ def test_simulate_agrees_with_the_cli(tmp_path, cli, manifest):
             assert py["stats"]["qoe_per_segment"] == pytest.approx(cli_qoe, abs=5e-7)
 
 
+@pytest.mark.slow
 def test_evaluate_agrees_with_the_cli(tmp_path, cli):
     traces = tmp_path / "traces"
     cli("traces", "synth", "--kind", "markov", "--count", "4", "--seed", "9", "--duration-s", "120", "--out", traces)
