@@ -11,7 +11,20 @@
 #include <set>
 #include <string>
 
+#include "streamopt/error.hpp"
+
 namespace streamopt::test {
+
+// The message of the Error `f` throws ("" when it throws none).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

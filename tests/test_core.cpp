@@ -11,6 +11,7 @@
 #include "streamopt/streamopt.hpp"
 
 using namespace streamopt;
+using test::error_of;
 using Catch::Matchers::Contains;
 
 TEST_CASE("An option spec parses its name and typed options", "[core][options]") {
@@ -93,17 +94,6 @@ TEST_CASE("Bad manifests fail with the file that is wrong", "[core][manifest]") 
 }
 
 namespace {
-
-// The message of the Error `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A one-rung ladder.json whose rung reads `sizes_file` (and `quality_file`).
 std::string one_rung_ladder(const std::string& sizes_file, const std::string& quality_file = "") {

@@ -9,6 +9,7 @@
 #include "streamopt/streamopt.hpp"
 
 using namespace streamopt;
+using test::error_of;
 using Catch::Matchers::Contains;
 
 TEST_CASE("Cooked traces parse into seconds and bits per second", "[traces]") {
@@ -196,17 +197,6 @@ TEST_CASE("Traces that would need absurd numbers of samples are refused", "[trac
 }
 
 namespace {
-
-// The message of the Error `f` throws ("" when it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // True when every byte of `text` is printable ASCII (what a message may hold).
 bool printable(const std::string& text) {
