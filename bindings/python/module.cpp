@@ -274,7 +274,7 @@ PYBIND11_MODULE(_streamopt, m) {
       .def_static(
           "from_arrays",
           [](const std::vector<double>& bitrates_bps, double segment_duration_s, std::size_t segment_count,
-             std::optional<py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>> sizes_bytes,
+             std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>> sizes_bytes,
              std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>> quality) {
             std::vector<Rung> rungs;
             for (double b : bitrates_bps) rungs.push_back({b, 0, 0, ""});
@@ -293,7 +293,20 @@ PYBIND11_MODULE(_streamopt, m) {
             };
             std::vector<std::vector<std::uint64_t>> sizes;
             std::vector<std::vector<double>> qualities;
-            if (sizes_bytes) sizes = rows(*sizes_bytes, std::uint64_t{});
+            if (sizes_bytes) {
+              // Read as float64 so that NaN, negative or fractional sizes are
+              // named, not wrapped into huge integers by numpy's cast.
+              for (const auto& row : rows(*sizes_bytes, double{})) {
+                sizes.emplace_back();
+                for (double v : row) {
+                  if (!(v >= 1 && v <= static_cast<double>(kMaxSegmentSizeBytes)) || v != std::floor(v)) {
+                    throw Error(fmt::format("sizes_bytes[{}][{}] = {} is not a whole number of bytes in [1, {}]",
+                                            sizes.size() - 1, sizes.back().size(), v, kMaxSegmentSizeBytes));
+                  }
+                  sizes.back().push_back(static_cast<std::uint64_t>(v));
+                }
+              }
+            }
             if (quality) qualities = rows(*quality, double{});
             if (segment_count == 0) segment_count = sizes.empty() ? qualities.size() : sizes.size();
             return Manifest(std::move(rungs), segment_duration_s, segment_count, sizes, qualities);
