@@ -721,6 +721,12 @@ PYBIND11_MODULE(_streamopt, m) {
   });
 
   py::class_<EvaluationResult>(m, "_EvaluationResult")
-      .def("write", [](const EvaluationResult& r, const std::filesystem::path& dir) { write_evaluation(r, dir); },
-           py::arg("dir"), "Writes table.md, results.csv, results.json (and logs) as `streamopt evaluate --out` does.");
+      .def("write", [](const EvaluationResult& r, const std::filesystem::path& dir, bool per_session) {
+             EvaluationWriteOptions options;
+             options.sessions_csv = per_session;
+             write_evaluation(r, dir, options);
+           },
+           py::arg("dir"), py::arg("per_session") = false,
+           "Writes table.md, results.csv, results.json (logs, and sessions.csv with per_session) as "
+           "`streamopt evaluate --out` does.");
 }

@@ -126,9 +126,10 @@ class EvaluationTable(list):
             raise ImportError("EvaluationTable.to_dataframe() needs pandas; the rows are plain dicts") from e
         return pandas.DataFrame(list(self))
 
-    def write(self, out_dir: Union[str, os.PathLike]) -> None:
-        """Writes table.md, results.csv, results.json (and logs, with logs=True) to out_dir."""
-        self._result.write(os.fspath(out_dir))
+    def write(self, out_dir: Union[str, os.PathLike], per_session: bool = False) -> None:
+        """Writes table.md, results.csv, results.json (logs with logs=True, sessions.csv with
+        per_session=True) to out_dir, all or nothing, as ``streamopt evaluate --out`` does."""
+        self._result.write(os.fspath(out_dir), per_session)
 
 
 def _trace_sets(traces: Any) -> List[Tuple[str, List[Trace]]]:

@@ -61,3 +61,16 @@ def test_evaluate_writes_the_cli_files(tmp_path, trace, manifest):
     for name in ["table.md", "results.csv", "results.json"]:
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert len((tmp_path / "out" / "logs" / "bba" / "steps" / "steps").read_text().splitlines()) == 49
+
+
+def test_evaluate_writes_one_sessions_csv_row_per_session(tmp_path, trace, manifest):
+    table = streamopt.evaluate({"steps": [trace, trace]}, manifest, ["bba", "rate"])
+    table.write(tmp_path / "out", per_session=True)
+    rows = (tmp_path / "out" / "sessions.csv").read_text().splitlines()
+    assert rows[0] == ("trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,"
+                       "rebuffer_s,rebuffer_ratio,switches,startup_s")
+    assert len(rows) == 1 + 2 * 2
+    by_algorithm = [r.split(",")[2].strip('"') for r in rows[1:]]
+    assert sorted(by_algorithm) == ["bba", "bba", "rate", "rate"]
+    qoe = {float(r.split(",")[4]) for r in rows[1:] if '"rate"' in r or r.split(",")[2] == "rate"}
+    assert qoe == {s["qoe_per_segment"] for s in table.sessions if s["algorithm"] == "rate"}
