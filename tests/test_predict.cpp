@@ -103,3 +103,14 @@ TEST_CASE("The robust wrapper keeps its error history across sessions only when 
   // carry: errors {3, 0 (|1-1|/1)} -> 1 / (1 + 3)
   CHECK(carry->predict().conservative_bps == Approx(0.25e6));
 }
+
+TEST_CASE("EWMA refuses half-lives whose weights round away, and never predicts NaN", "[predict]") {
+  CHECK_THROWS_WITH(make_predictor("ewma:fast_half_life_s=1e20"), Catch::Matchers::Contains("half-lives must be in"));
+  CHECK_THROWS_WITH(make_predictor("ewma:slow_half_life_s=0"), Catch::Matchers::Contains("half-lives must be in"));
+  // The fuzzer's case at the largest accepted half-life: a finite estimate.
+  auto p = make_predictor("ewma:fast_half_life_s=1e4,slow_half_life_s=1e4");
+  p->observe({0, 0, 162155, 0.0, 0.101355});
+  const Prediction pr = p->predict();
+  REQUIRE(pr.valid);
+  CHECK(pr.estimate_bps == Approx(162155 * 8.0 / 0.101355).epsilon(1e-6));
+}

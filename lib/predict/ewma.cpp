@@ -11,6 +11,10 @@
 namespace streamopt::predict {
 namespace {
 
+// Accepted half-lives, seconds (1 ms to about 2.8 hours).
+constexpr double kMinHalfLifeS = 1e-3;
+constexpr double kMaxHalfLifeS = 1e4;
+
 class Ewma final : public ThroughputPredictor {
  public:
   Ewma(double fast_half_life_s, double slow_half_life_s, double safety)
@@ -27,6 +31,7 @@ class Ewma final : public ThroughputPredictor {
     if (total_weight_s_ <= 0) return {};
     const double estimate =
         std::min(corrected(fast_, fast_half_life_s_), corrected(slow_, slow_half_life_s_));
+    if (!(std::isfinite(estimate) && estimate > 0)) return {};
     return {estimate, estimate * safety_, true};
   }
   void reset() override { fast_ = slow_ = total_weight_s_ = 0; }
@@ -55,7 +60,14 @@ std::unique_ptr<ThroughputPredictor> make_ewma(const BuildContext&, const Option
   const double fast = options.get_double("fast_half_life_s", 3.0);
   const double slow = options.get_double("slow_half_life_s", 8.0);
   const double safety = options.get_double("safety", 0.9);
-  if (!(fast > 0) || !(slow > 0)) throw Error(fmt::format("{}: half-lives must be > 0", options.owner()));
+  // Beyond these a sample's weight against the half-life rounds to nothing
+  // (0.5^(w/h) == 1 in double) and the bias correction divides 0 by 0.
+  for (double half_life_s : {fast, slow}) {
+    if (!(half_life_s >= kMinHalfLifeS && half_life_s <= kMaxHalfLifeS)) {
+      throw Error(fmt::format("{}: half-lives must be in [{:g}, {:g}] s, got {}", options.owner(), kMinHalfLifeS,
+                              kMaxHalfLifeS, half_life_s));
+    }
+  }
   if (!(safety > 0 && safety <= 1)) throw Error(fmt::format("{}: option safety must be in (0, 1]", options.owner()));
   return std::make_unique<Ewma>(fast, slow, safety);
 }
