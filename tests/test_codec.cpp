@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "helpers.hpp"
 #include "streamopt/codec.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/video_io.hpp"
@@ -246,7 +247,7 @@ TEST_CASE("bad encoder input is a clear error", "[codec]") {
   CHECK_THROWS_WITH(parse_backend("nvenc"), Contains("unknown encoder backend"));
 }
 
-TEST_CASE("video files: missing, corrupt, and the real title", "[codec]") {
+TEST_CASE("video files: missing and corrupt ones are clear errors", "[codec]") {
   CHECK_THROWS_WITH(open_video_files({"/nonexistent/x.mp4"}), Contains("no such file"));
   const auto bad = std::filesystem::temp_directory_path() / "streamopt_corrupt.mp4";
   {
@@ -255,12 +256,13 @@ TEST_CASE("video files: missing, corrupt, and the real title", "[codec]") {
   }
   CHECK_THROWS_WITH(open_video_files({bad}), Contains("streamopt_corrupt.mp4"));
   std::filesystem::remove(bad);
-  const char* data = std::getenv("STREAMOPT_DATA");
-  if (!data) {
-    WARN("STREAMOPT_DATA is unset: real-source test skipped");
-    return;
-  }
-  const std::filesystem::path dir = std::filesystem::path(data) / "video/envivio/source";
+}
+
+TEST_CASE("video files: the real envivio title decodes at 720p25", "[codec]") {
+  const std::filesystem::path data =
+      test::require_data({"video/envivio/source/init.mp4", "video/envivio/source/seg_18.m4s"});
+  if (data.empty()) return;  // skipped: STREAMOPT_DATA is unset
+  const std::filesystem::path dir = data / "video/envivio/source";
   auto src = open_video_files({dir / "init.mp4", dir / "seg_18.m4s"});
   CHECK(src->width() == 1280);
   CHECK(src->height() == 720);
