@@ -128,7 +128,8 @@ class Mpc final : public AbrController {
     d.reasons.buffer_s = state.buffer_s;
     const std::size_t last = state.last_rung < manifest_->rung_count() ? state.last_rung : 0;
     steps_ = std::min(params_.horizon, state.segments_left);
-    if (fetch_time_ ? !fetch_time_->ready() : !predictor_->predict().valid) {
+    const Prediction p = fetch_time_ ? Prediction{} : predictor_->predict();
+    if (fetch_time_ ? !fetch_time_->ready() : !p.valid) {
       d.rung = 0;
       d.reasons.rule = "start";
       return d;
@@ -140,7 +141,6 @@ class Mpc final : public AbrController {
       if (steps_ == 0 || !(d.reasons.estimate_bps > 0)) return d;
       prepare(state.next_segment, [&](std::uint64_t bytes) { return fetch_time_->expected_s(bytes); });
     } else {
-      const Prediction p = predictor_->predict();
       d.reasons.estimate_bps = p.estimate_bps;
       d.reasons.conservative_bps = p.conservative_bps;
       const double bandwidth_bps = robust_ ? p.conservative_bps : p.estimate_bps;

@@ -45,26 +45,34 @@ class FromThroughput final : public TransmissionTimePredictor {
  public:
   FromThroughput(std::unique_ptr<ThroughputPredictor> inner, bool conservative)
       : inner_(std::move(inner)), conservative_(conservative) {}
-  void observe(const DownloadReport& report) override { inner_->observe(report); }
-  [[nodiscard]] bool ready() const override { return rate_bps() > 0; }
+  void observe(const DownloadReport& report) override {
+    inner_->observe(report);
+    update_rate();
+  }
+  [[nodiscard]] bool ready() const override { return rate_bps_ > 0; }
   [[nodiscard]] FetchTimeDistribution predict(std::uint64_t size_bytes) const override {
     if (!ready()) return {};
-    return {{fetch_s(size_bytes, rate_bps())}, {1.0}};
+    return {{fetch_s(size_bytes, rate_bps_)}, {1.0}};
   }
   [[nodiscard]] double expected_s(std::uint64_t size_bytes) const override {
-    return ready() ? fetch_s(size_bytes, rate_bps()) : std::numeric_limits<double>::quiet_NaN();
+    return ready() ? fetch_s(size_bytes, rate_bps_) : std::numeric_limits<double>::quiet_NaN();
   }
-  void reset() override { inner_->reset(); }
+  void reset() override {
+    inner_->reset();
+    update_rate();
+  }
   [[nodiscard]] std::string name() const override { return "throughput"; }
 
  private:
-  [[nodiscard]] double rate_bps() const {
+  // The inner prediction changes only with observe() and reset(): ask it
+  // then, not once per candidate size of every plan.
+  void update_rate() {
     const Prediction p = inner_->predict();
-    if (!p.valid) return 0;
-    return conservative_ ? p.conservative_bps : p.estimate_bps;
+    rate_bps_ = p.valid ? (conservative_ ? p.conservative_bps : p.estimate_bps) : 0.0;
   }
   std::unique_ptr<ThroughputPredictor> inner_;
   bool conservative_;
+  double rate_bps_ = 0;
 };
 
 class Empirical final : public TransmissionTimePredictor {

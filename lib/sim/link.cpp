@@ -112,14 +112,10 @@ LoopingLink::LoopingLink(const NetworkTrace& trace, double payload_fraction, dou
     : capacity_(std::make_shared<const LoopedCapacity>(trace, payload_fraction)), rtt_s_(rtt_s) {}
 
 double LoopingLink::download_s(std::uint64_t bytes) {
+  if (!capacity_->has_capacity()) too_slow(capacity_->name(), bytes);
   clock_s_ += rtt_s_;
   const double start_s = clock_s_;
-  double finish_s = start_s;
-  try {
-    finish_s = capacity_->finish_s(start_s, static_cast<double>(bytes));
-  } catch (const Error&) {
-    too_slow(capacity_->name(), bytes);
-  }
+  const double finish_s = capacity_->finish_s(start_s, static_cast<double>(bytes));
   if (finish_s - start_s > kMaxDownloadS) too_slow(capacity_->name(), bytes);
   clock_s_ = finish_s;
   return rtt_s_ + (finish_s - start_s);
