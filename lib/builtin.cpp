@@ -3,6 +3,7 @@
 // controller and congestion-control folders); the registry mechanism below
 // it, in core, knows none of them.
 #include "abr/builtin.hpp"
+#include "alloc/builtin.hpp"
 #include "cc/builtin.hpp"
 #include "predict/builtin.hpp"
 #include "streamopt/registry.hpp"
@@ -36,6 +37,16 @@ Registry make_builtin() {
   r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
   r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);
   r.add_cc("bbr", "BBR-style model-based: max delivery rate x pacing-gain cycle, min RTT", cc::make_bbr);
+  // Bandwidth allocators (sessions sharing an edge link).
+  r.add_allocator("none", "no allocation: players share the link as their downloads overlap", alloc::make_none);
+  r.add_allocator("equal", "equal bitrate caps, headroom x capacity / n (headroom=0.9)", alloc::make_equal);
+  r.add_allocator("proportional", "caps in proportion to weight x the top bitrate the device can use",
+                  alloc::make_proportional);
+  r.add_allocator("maxmin", "max-min fair bitrate by water-filling up to each device's top rung", alloc::make_maxmin);
+  r.add_allocator("qoe_fair", "max-min fair QoE utility with buffer-aware needs, Minerva-style (target_buffer_s=10)",
+                  alloc::make_qoe_fair);
+  r.add_allocator("utility", "most total utility above floor x the max-min QoE level (floor=0.9)",
+                  alloc::make_utility);
   return r;
 }
 

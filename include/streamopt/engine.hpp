@@ -6,6 +6,7 @@
 /// no simulator, trace or file-format code comes with it.
 
 #include "streamopt/abr.hpp"
+#include "streamopt/allocator.hpp"
 #include "streamopt/cc.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/manifest.hpp"

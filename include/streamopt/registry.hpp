@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "streamopt/abr.hpp"
+#include "streamopt/allocator.hpp"
 #include "streamopt/cc.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/options.hpp"
@@ -72,6 +73,9 @@ using FetchTimeFactory =
 /// Builds a congestion controller for rate limits from options.
 using CcFactory = std::function<std::unique_ptr<CongestionController>(const CcConstraints&, const OptionMap&)>;
 
+/// Builds a bandwidth allocator from options.
+using AllocatorFactory = std::function<std::unique_ptr<BandwidthAllocator>(const OptionMap&)>;
+
 /// A name -> factory table for controllers and predictors. `builtin()` holds
 /// everything streamopt ships (listed in lib/builtin.cpp) and never changes;
 /// copy it to add your own. The mechanism lives here; the table lives at the
@@ -90,6 +94,8 @@ class Registry {
   /// Adds a congestion controller; throws `Error` if the name is taken.
   void add_cc(const std::string& name, std::string summary, CcFactory factory);
 
+  /// Adds a bandwidth allocator; throws `Error` if the name is taken.
+  void add_allocator(const std::string& name, std::string summary, AllocatorFactory factory);
   /// Builds a controller from `name[:k=v,...]` for a shared manifest, planning
   /// with the QoE model `qoe_spec`. Throws `Error` on an unknown name (listing
   /// the known ones), bad values, unused options, a spec longer than
@@ -120,6 +126,8 @@ class Registry {
   [[nodiscard]] std::unique_ptr<CongestionController> make_cc(std::string_view spec,
                                                              const CcConstraints& limits) const;
 
+  /// Builds a bandwidth allocator from `name[:k=v,...]`; errors as `make_abr`.
+  [[nodiscard]] std::unique_ptr<BandwidthAllocator> make_allocator(std::string_view spec) const;
   /// (name, summary) of every controller, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> abr_names() const;
   /// (name, summary) of every predictor, sorted by name.
@@ -128,6 +136,8 @@ class Registry {
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> fetch_time_names() const;
   /// (name, summary) of every congestion controller, sorted by name.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> cc_names() const;
+  /// (name, summary) of every bandwidth allocator, sorted by name.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> allocator_names() const;
 
  private:
   template <class Factory>
@@ -139,6 +149,7 @@ class Registry {
   std::map<std::string, Entry<PredictorFactory>> predictors_;
   std::map<std::string, Entry<FetchTimeFactory>> fetch_times_;
   std::map<std::string, Entry<CcFactory>> ccs_;
+  std::map<std::string, Entry<AllocatorFactory>> allocators_;
 };
 
 /// `Registry::builtin().make_abr(spec, manifest)`.

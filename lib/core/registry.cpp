@@ -35,6 +35,21 @@ void add_entry(Map& map, const std::string& name, Entry entry, const char* kind)
   map.emplace(name, std::move(entry));
 }
 
+// Builds the part `text` names from `map` for the kinds built without a
+// context (congestion controllers, allocators): finds the name, calls the
+// factory with `args` and the options, and rejects options it did not read.
+template <class Map, class... Args>
+auto build_flat(const Map& map, std::string_view text, const char* kind, const Args&... args) {
+  const AlgorithmSpec spec = parse_spec(text);
+  const auto it = map.find(spec.name);
+  if (it == map.end()) throw Error(fmt::format("unknown {} '{}' (known: {})", kind, spec.name, known_names(map)));
+  OptionMap options(spec.name, spec.options.values());
+  auto part = it->second.factory(args..., options);
+  if (!part) throw Error(fmt::format("{} '{}': its factory built nothing", kind, spec.name));
+  options.check_all_used();
+  return part;
+}
+
 // Builds `spec` from `map` inside a context: checks the nesting depth, finds
 // the name, calls the factory, and rejects options it did not read.
 template <class Map>
@@ -94,6 +109,10 @@ void Registry::add_cc(const std::string& name, std::string summary, CcFactory fa
   add_entry(ccs_, name, Entry<CcFactory>{std::move(summary), std::move(factory)}, "congestion controller");
 }
 
+void Registry::add_allocator(const std::string& name, std::string summary, AllocatorFactory factory) {
+  add_entry(allocators_, name, Entry<AllocatorFactory>{std::move(summary), std::move(factory)}, "allocator");
+}
+
 std::unique_ptr<AbrController> Registry::make_abr(std::string_view spec,
                                                   std::shared_ptr<const Manifest> manifest,
                                                   std::string_view qoe_spec) const {
@@ -128,22 +147,24 @@ std::unique_ptr<TransmissionTimePredictor> Registry::make_fetch_time(const Algor
 }
 
 std::unique_ptr<CongestionController> Registry::make_cc(std::string_view text, const CcConstraints& limits) const {
-  const AlgorithmSpec spec = parse_spec(text);
-  const auto it = ccs_.find(spec.name);
-  if (it == ccs_.end()) {
-    throw Error(fmt::format("unknown congestion controller '{}' (known: {})", spec.name, known_names(ccs_)));
-  }
-  OptionMap options(spec.name, spec.options.values());
-  auto controller = it->second.factory(limits, options);
-  if (!controller) throw Error(fmt::format("congestion controller '{}': its factory built nothing", spec.name));
-  options.check_all_used();
-  return controller;
+  return build_flat(ccs_, text, "congestion controller", limits);
 }
 
 std::vector<std::pair<std::string, std::string>> Registry::abr_names() const { return summaries(abrs_); }
 std::vector<std::pair<std::string, std::string>> Registry::predictor_names() const { return summaries(predictors_); }
 std::vector<std::pair<std::string, std::string>> Registry::fetch_time_names() const { return summaries(fetch_times_); }
 std::vector<std::pair<std::string, std::string>> Registry::cc_names() const { return summaries(ccs_); }
+std::vector<std::pair<std::string, std::string>> Registry::allocator_names() const {
+  return summaries(allocators_);
+}
+
+std::unique_ptr<BandwidthAllocator> Registry::make_allocator(std::string_view text) const {
+  return build_flat(allocators_, text, "allocator");
+}
+
+std::unique_ptr<BandwidthAllocator> make_allocator(std::string_view spec) {
+  return Registry::builtin().make_allocator(spec);
+}
 
 std::unique_ptr<AbrController> make_abr(std::string_view spec, const Manifest& manifest) {
   return Registry::builtin().make_abr(spec, manifest);
