@@ -22,7 +22,7 @@ inline constexpr double kMaxQualityMagnitude = 1e6;           ///< |quality scor
 inline constexpr int kMaxRungDimension = 65535;               ///< width and height, pixels
 /// Largest `ladder.json` `Manifest::load` reads (1 MiB).
 inline constexpr std::uintmax_t kMaxLadderJsonBytes = std::uintmax_t{1} << 20;
-/// Largest sizes or quality file `Manifest::load` reads (64 MiB).
+/// Largest sizes or quality file, or Sabre `movie.json`, `Manifest::load` reads (64 MiB).
 inline constexpr std::uintmax_t kMaxManifestColumnBytes = std::uintmax_t{64} << 20;
 
 /// One rendition of the ladder.
@@ -58,9 +58,21 @@ class Manifest {
   /// (one size in bytes per line) and optionally a quality file (one score
   /// per line); see docs/formats.md. The files must be regular files inside
   /// `dir` (relative names; after resolving symbolic links, nothing may lead
-  /// outside it) within the size limits above. Throws `Error` naming the file,
-  /// line and field; messages never quote more than a short, sanitised token
-  /// of a file.
+  /// outside it) within the size limits above.
+  ///
+  /// Also reads the movie file of the Sabre simulator (`{"segment_duration_ms",
+  /// "bitrates_kbps", "segment_sizes_bits": [[per-rung sizes of segment 0],
+  /// ...]}`): `dir` may be such a file (any path that is not a directory, e.g.
+  /// `.../bbb-sabre/movie.json`), or a directory holding `movie.json` and no
+  /// `ladder.json` (ladder.json wins when both exist). Sizes are converted
+  /// from bits to bytes rounding up (ceil(bits / 8)), kbps to bit/s and ms to
+  /// s; the title is named after the file's directory; the file may be at most
+  /// `kMaxManifestColumnBytes`.
+  ///
+  /// Throws `Error` naming the file, line and field (for movie.json: a missing
+  /// key, a wrong type, ragged rows, non-positive or out-of-range values,
+  /// bitrates not in strictly ascending order, naming the entries); messages
+  /// never quote more than a short, sanitised token of a file.
   static Manifest load(const std::filesystem::path& dir);
 
   /// Writes the manifest as a directory `load` reads back to an equal

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/manifest_sabre.hpp"
 #include "core/text_io.hpp"
 #include "streamopt/error.hpp"
 
@@ -259,6 +260,15 @@ bool is_stem_char(char c) {
 }  // namespace
 
 Manifest Manifest::load(const std::filesystem::path& dir) {
+  // A Sabre movie file given directly, or a directory holding one and no
+  // ladder.json (docs/formats.md); anything else is a manifest directory.
+  std::error_code type_ec;
+  if (!fs::is_directory(dir, type_ec)) {
+    if (dir.extension() == ".json" || fs::exists(dir, type_ec)) return detail::load_sabre_movie(dir);
+  } else if (!fs::exists(fs::symlink_status(dir / "ladder.json", type_ec)) &&
+             fs::exists(fs::symlink_status(dir / "movie.json", type_ec))) {
+    return detail::load_sabre_movie(dir / "movie.json");
+  }
   const auto ladder_path = dir / "ladder.json";
   const std::string ladder = ladder_path.string();
   const std::string text = detail::read_text_file(ladder_path, kMaxLadderJsonBytes);
