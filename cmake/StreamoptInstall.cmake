@@ -2,7 +2,7 @@ include(CMakePackageConfigHelpers)
 set(STREAMOPT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/streamopt)
 
 install(DIRECTORY include/streamopt DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-set(STREAMOPT_INSTALLED_LIBS streamopt_engine streamopt_sim streamopt_core streamopt_c)
+set(STREAMOPT_INSTALLED_LIBS streamopt_engine streamopt_sim streamopt_core streamopt_c streamopt_edge)
 if(TARGET streamopt_codec)
   list(APPEND STREAMOPT_INSTALLED_LIBS streamopt_codec)
   set_target_properties(streamopt_codec PROPERTIES EXPORT_NAME codec)

@@ -12,6 +12,7 @@ packages=(
   python3 python3-dev pybind11-dev python3-numpy python3-matplotlib python3-pytest  # Python module, report
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libvpx-dev libx265-dev  # codec component
   ffmpeg                             # codec tests compare PSNR/SSIM with ffmpeg's filters
+  redis-server libhiredis-dev        # telemetry over Redis Streams (tests start their own redis-server)
 )
 
 missing=()
