@@ -68,5 +68,26 @@ echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/
   cat "$out/cc.md"
 } >> "$out/summary.md"
 echo
-echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/"
+if [ -n "$data" ]; then
+  edge_traces="$data/traces/fcc/test"
+  edge_video="$data/video/envivio"
+  [ -f "$data/video/bbb-sabre/movie.json" ] && edge_video="$edge_video,$data/video/bbb-sabre/movie.json"
+else
+  edge_traces="$out/synthetic-traces"
+  edge_video=synthetic
+fi
+echo "Edge: 30 players sharing one link (capacity 30 x the trace), under each bandwidth allocator, first 5 traces of $edge_traces"
+"$cli" edge simulate --traces "$edge_traces" --video "$edge_video" --sessions 30 --max-traces 5 --priors both \
+  --out "$out/edge" --quiet | tee "$out/edge.md"
+/usr/bin/python3 examples/python/edge_plot.py "$out/edge" -o "$out/report/edge.png" >/dev/null
+{
+  echo
+  echo "## Edge: 30 sessions on one link (docs/edge.md)"
+  echo
+  cat "$out/edge.md"
+  echo
+  echo "Plot: report/edge.png"
+} >> "$out/summary.md"
+echo
+echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/, edge in $out/edge/"
 echo "demo: report with plots written to $(pwd)/$out/report/index.html"

@@ -34,8 +34,12 @@ struct NeedModel {
   double refill_s = 20.0;         // time to refill the missing buffer in
   // Reads `target_buffer_s` and `refill_s`.
   static NeedModel from(const OptionMap& options);
-  // Bandwidth for `rung` of `session`, bits per second.
-  [[nodiscard]] double need_bps(const EdgeSession& session, std::size_t rung) const;
+  // Bandwidth for `rung` of `session`, bits per second: the bitrate x factor().
+  [[nodiscard]] double need_bps(const EdgeSession& session, std::size_t rung) const {
+    return session.bitrates_bps[rung] * factor(session);
+  }
+  // 1 + the missing buffer / refill_s.
+  [[nodiscard]] double factor(const EdgeSession& session) const;
 };
 
 // Max-min fair rungs by QoE utility (leximin, greedy): every session starts

@@ -30,29 +30,34 @@ NeedModel NeedModel::from(const OptionMap& options) {
   return m;
 }
 
-double NeedModel::need_bps(const EdgeSession& session, std::size_t rung) const {
-  const double missing_s = std::max(0.0, target_buffer_s - session.buffer_s);
-  return session.bitrates_bps[rung] * (1.0 + missing_s / refill_s);
+double NeedModel::factor(const EdgeSession& session) const {
+  return 1.0 + std::max(0.0, target_buffer_s - session.buffer_s) / refill_s;
 }
 
 std::vector<std::size_t> leximin_rungs(std::span<const EdgeSession> sessions, double budget_bps,
                                        const NeedModel& need) {
   const std::size_t n = sessions.size();
   std::vector<std::size_t> rungs(n, 0);
+  std::vector<double> factors(n);
   double used = 0;
-  for (std::size_t i = 0; i < n; ++i) used += need.need_bps(sessions[i], 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    factors[i] = need.factor(sessions[i]);
+    used += sessions[i].bitrates_bps[0] * factors[i];
+  }
   if (used >= budget_bps) return rungs;
   // Min-heap on (utility, buffer, index): the worst-off session first.
   using Key = std::tuple<double, double, std::size_t>;
-  std::priority_queue<Key, std::vector<Key>, std::greater<>> heap;
+  std::vector<Key> keys;
+  keys.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    if (top_usable_rung(sessions[i]) > 0) heap.emplace(session_utility(sessions[i], 0), sessions[i].buffer_s, i);
+    if (top_usable_rung(sessions[i]) > 0) keys.emplace_back(session_utility(sessions[i], 0), sessions[i].buffer_s, i);
   }
+  std::priority_queue<Key, std::vector<Key>, std::greater<>> heap(std::greater<>{}, std::move(keys));
   while (!heap.empty()) {
     const std::size_t i = std::get<2>(heap.top());
     heap.pop();
     const EdgeSession& s = sessions[i];
-    const double extra = need.need_bps(s, rungs[i] + 1) - need.need_bps(s, rungs[i]);
+    const double extra = (s.bitrates_bps[rungs[i] + 1] - s.bitrates_bps[rungs[i]]) * factors[i];
     if (used + extra > budget_bps) continue;  // cannot rise: stays, the next lowest tries
     used += extra;
     ++rungs[i];

@@ -65,6 +65,14 @@ double LoopedCapacity::finish_s(double start_s, double bytes) const {
   }
 }
 
+double LoopedCapacity::next_change_s(double t_s) const {
+  double base = std::floor(t_s / period_s_) * period_s_;
+  if (t_s - base >= period_s_) base += period_s_;  // rounding at a period's end
+  const auto it = std::upper_bound(times_s_.begin() + 1, times_s_.end(), t_s - base);
+  const double next = it == times_s_.end() ? base + period_s_ : base + *it;
+  return std::max(next, std::nextafter(t_s, next + period_s_));
+}
+
 double LoopedCapacity::bits_between(double a_s, double b_s) const {
   double bits = 0;
   double t = a_s;

@@ -25,6 +25,8 @@ class LoopedCapacity {
   // When `bytes` that start at `start_s` have all been carried. Whole passes
   // are skipped in O(1). Throws `Error` when the trace carries nothing.
   [[nodiscard]] double finish_s(double start_s, double bytes) const;
+  // The first sample boundary (where the rate may change) after `t_s`.
+  [[nodiscard]] double next_change_s(double t_s) const;
   // Bits carried over [a_s, b_s].
   [[nodiscard]] double bits_between(double a_s, double b_s) const;
   // Length of one pass over the trace.

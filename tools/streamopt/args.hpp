@@ -55,6 +55,7 @@ int run_traces(const std::vector<std::string>& argv);
 int run_list(const std::vector<std::string>& argv);
 int run_cc(const std::vector<std::string>& argv);
 int run_telemetry(const std::vector<std::string>& argv);  // exits 1 without hiredis (STREAMOPT_HAVE_REDIS)
+int run_edge(const std::vector<std::string>& argv);
 // Built with the codec component only (STREAMOPT_HAVE_CODECS).
 int run_encode(const std::vector<std::string>& argv);
 

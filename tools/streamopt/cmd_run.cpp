@@ -301,6 +301,8 @@ int run_list(const std::vector<std::string>& argv) {
   for (const auto& [name, summary] : Registry::builtin().predictor_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("fetch-time predictors (mpc:ttp=NAME):\n");
   for (const auto& [name, summary] : Registry::builtin().fetch_time_names()) fmt::print("  {:<12} {}\n", name, summary);
+  fmt::print("bandwidth allocators (streamopt edge simulate --allocator NAME[:key=value,...]):\n");
+  for (const auto& [name, summary] : Registry::builtin().allocator_names()) fmt::print("  {:<12} {}\n", name, summary);
   return 0;
 }
 

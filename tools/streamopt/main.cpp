@@ -23,6 +23,7 @@ commands:
   evaluate   compare controllers (and the offline oracle) over trace sets
   traces     validate | convert | stats | synth network traces
   cc         run | compare congestion controllers on the packet-level link simulator
+  edge       simulate many players sharing one link under bandwidth allocators
   telemetry  process | emit telemetry events over Redis Streams (when built with hiredis)
   encode     ladder | hull | live with real encoders (when built with the codec component)
   list       the controllers and predictors in the registry
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     if (command == "traces") return streamopt::cli::run_traces(args);
     if (command == "cc") return streamopt::cli::run_cc(args);
     if (command == "telemetry") return streamopt::cli::run_telemetry(args);
+    if (command == "edge") return streamopt::cli::run_edge(args);
 #ifdef STREAMOPT_HAVE_CODECS
     if (command == "encode") return streamopt::cli::run_encode(args);
 #else
