@@ -18,6 +18,10 @@ std::unique_ptr<AbrController> make_bola(const BuildContext& context, const Opti
 std::unique_ptr<AbrController> make_dynamic(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_mpc(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_robust_mpc(const BuildContext& context, const OptionMap& options);
+// Models of the default ABR of hls.js, ExoPlayer (Media3) and Shaka Player.
+std::unique_ptr<AbrController> make_hlsjs(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_exoplayer(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_shaka(const BuildContext& context, const OptionMap& options);
 
 // Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
 std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);
