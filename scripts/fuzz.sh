@@ -27,3 +27,12 @@ export ASAN_OPTIONS=detect_leaks=1
 build/fuzz/fuzz/fuzz_c_abi "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
   | tee out/fuzz/last_run.txt | grep -E "^(#[0-9]+.*(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY)" || true
 grep -q "stat::number_of_executed_units" out/fuzz/last_run.txt
+
+# Telemetry events (what a Redis stream may hold), for the same time.
+tcorpus=out/fuzz/telemetry-corpus
+mkdir -p "$tcorpus"
+printf '{"v":2,"sid":"s1","e":"download","ts":1500,"br":1850,"bl":8000,"mtp":3200,"streamopt-grp":"edge-a","streamopt-rung":3,"streamopt-qoe":1.2}' > "$tcorpus/download"
+printf '{"v":2,"sid":"s2","e":"stall","ts":0,"streamopt-stall":250}' > "$tcorpus/stall"
+build/fuzz/fuzz/fuzz_telemetry "$tcorpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
+  | tee out/fuzz/last_telemetry_run.txt | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==|SUMMARY)" || true
+grep -q "stat::number_of_executed_units" out/fuzz/last_telemetry_run.txt

@@ -2,7 +2,6 @@
 // is constant, so each step integrates exactly to the next activation,
 // completion or capacity change.
 #include <algorithm>
-#include <limits>
 #include <unordered_map>
 
 #include "edge/edge_link.hpp"
@@ -11,7 +10,6 @@ namespace streamopt::edge {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 class FluidLink final : public EdgeLink {
  public:
