@@ -322,6 +322,72 @@ static void test_encoder(void) {
               "no such file");
 }
 
+/* Bandwidth allocators: water-filling and equal shares with known results, and the error paths. */
+static void test_allocator(void) {
+  const double phone[] = {0.5e6, 1e6}, tablet[] = {1e6, 5e6}, tv[] = {1e6, 5e6, 10e6};
+  sopt_edge_session s[3] = {SOPT_EDGE_SESSION_INIT, SOPT_EDGE_SESSION_INIT, SOPT_EDGE_SESSION_INIT};
+  s[0].bitrates_bps = phone;
+  s[0].rung_count = 2;
+  s[1].bitrates_bps = tablet;
+  s[1].rung_count = 2;
+  s[2].bitrates_bps = tv;
+  s[2].rung_count = 3;
+  sopt_allocation out[3];
+  sopt_allocator* a = NULL;
+  /* Demands 1, 5, 10 Mbit/s on 12: the two smaller are met, the third gets what is left. */
+  CHECK(sopt_allocator_create("maxmin:headroom=1", &a) == SOPT_OK);
+  CHECK(sopt_allocator_allocate(a, 12e6, s, 3, out) == SOPT_OK);
+  CHECK(fabs(out[0].cap_bps - 1e6) < 1e-6 && fabs(out[1].cap_bps - 5e6) < 1e-6 && fabs(out[2].cap_bps - 6e6) < 1e-6);
+  CHECK(fabs(out[2].rate_bps - 6e6) < 1e-6);
+  /* A screen cap lowers the demand: the TV capped at rung 1 asks for 5, leaving 6 - 5 = 1 unused. */
+  s[2].max_rung = 1;
+  CHECK(sopt_allocator_allocate(a, 12e6, s, 3, out) == SOPT_OK);
+  CHECK(fabs(out[2].cap_bps - 5e6) < 1e-6);
+  s[2].max_rung = SOPT_NO_RUNG;
+  CHECK(sopt_allocator_allocate(a, 12e6, NULL, 0, NULL) == SOPT_OK);
+  sopt_allocator_destroy(a);
+
+  CHECK(sopt_allocator_create("equal:headroom=0.9", &a) == SOPT_OK);
+  CHECK(sopt_allocator_allocate(a, 9e6, s, 3, out) == SOPT_OK);
+  CHECK(fabs(out[0].cap_bps - 2.7e6) < 1e-6 && fabs(out[1].cap_bps - 2.7e6) < 1e-6 && fabs(out[2].cap_bps - 2.7e6) < 1e-6);
+
+  /* Errors: out is left as it was. */
+  out[0].cap_bps = -1;
+  CHECK_FAILS(sopt_allocator_allocate(a, NAN, s, 3, out), SOPT_ERR_INVALID, "capacity_bps");
+  CHECK_FAILS(sopt_allocator_allocate(NULL, 9e6, s, 3, out), SOPT_ERR_NULL_ARGUMENT, "allocator must not be NULL");
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, NULL, 3, out), SOPT_ERR_NULL_ARGUMENT, "sessions must not be NULL");
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, NULL), SOPT_ERR_NULL_ARGUMENT, "out must not be NULL");
+  const double unsorted[] = {2e6, 1e6};
+  s[1].bitrates_bps = unsorted;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_INVALID, "session 1: bitrates_bps[1]");
+  s[1].bitrates_bps = NULL;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_NULL_ARGUMENT, "sessions[1].bitrates_bps");
+  s[1].bitrates_bps = tablet;
+  s[1].weight = 0;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_INVALID, "session 1: weight");
+  s[1].weight = 1;
+  s[2].max_rung = 3;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_INVALID, "session 2: max_rung 3");
+  s[2].max_rung = SOPT_NO_RUNG;
+  s[0].struct_size = 8;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_INVALID, "sessions[0].struct_size = 8");
+  s[0].struct_size = sizeof(sopt_edge_session);
+  s[2].struct_size = sizeof(sopt_edge_session) + 8;
+  CHECK_FAILS(sopt_allocator_allocate(a, 9e6, s, 3, out), SOPT_ERR_INVALID, "sessions[2].struct_size");
+  s[2].struct_size = sizeof(sopt_edge_session);
+  CHECK(out[0].cap_bps == -1);
+  CHECK(sopt_allocator_allocate(a, 9e6, s, 3, out) == SOPT_OK && fabs(out[0].cap_bps - 2.7e6) < 1e-6);
+  sopt_allocator_destroy(a);
+  sopt_allocator_destroy(NULL);
+
+  sopt_allocator* bad = NULL;
+  CHECK_FAILS(sopt_allocator_create("fairest", &bad), SOPT_ERR_INVALID, "unknown allocator 'fairest'");
+  CHECK(bad == NULL);
+  CHECK_FAILS(sopt_allocator_create("maxmin:headroom=2", &bad), SOPT_ERR_INVALID, "headroom");
+  CHECK_FAILS(sopt_allocator_create(NULL, &bad), SOPT_ERR_NULL_ARGUMENT, "spec must not be NULL");
+  CHECK_FAILS(sopt_allocator_create("equal", NULL), SOPT_ERR_NULL_ARGUMENT, "out must not be NULL");
+}
+
 int main(void) {
   test_library();
   test_manifest();
@@ -331,6 +397,7 @@ int main(void) {
   test_simulation();
   test_cc();
   test_encoder();
+  test_allocator();
   printf("c_abi: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

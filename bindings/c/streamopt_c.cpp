@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <filesystem>
 #include <vector>
 #include <cstring>
 #include <new>
 #include <string>
 
+#include "streamopt/allocator.hpp"
 #include "streamopt/streamopt.hpp"
 #ifdef STREAMOPT_HAVE_CODECS
 #include "streamopt/ladder.hpp"
@@ -44,6 +46,13 @@ struct sopt_encoder {
   std::unique_ptr<streamopt::EncoderAdapter> encoder;
   std::vector<std::uint8_t> output;  // the last call's packets
 #endif
+};
+// An allocator and the scratch space its calls convert into, so that an edge
+// calling it every few seconds does not allocate per call.
+struct sopt_allocator {
+  std::unique_ptr<streamopt::BandwidthAllocator> allocator;
+  std::vector<streamopt::EdgeSession> sessions;
+  std::vector<streamopt::EdgeAllocation> out;
 };
 struct sopt_sim {
   sopt_sim(const streamopt::NetworkTrace& t, const streamopt::Manifest& m, const char* qoe_spec,
@@ -609,3 +618,89 @@ sopt_status sopt_encode_ladder(const char* const*, size_t, const char*, const ch
 #endif
 
 void sopt_encoder_destroy(sopt_encoder* encoder) { delete encoder; }
+
+namespace {
+
+// The sizes of sopt_edge_session a caller may have compiled against: version 1
+// ends at `weight`. A later version appends fields and accepts every size from
+// kEdgeSessionSizeV1 up to its own sizeof.
+constexpr std::size_t kEdgeSessionSizeV1 = offsetof(sopt_edge_session, weight) + sizeof(double);
+static_assert(kEdgeSessionSizeV1 == sizeof(sopt_edge_session), "a new field needs its version's size here");
+
+// A NULL pointer inside an element: the message names the element.
+[[noreturn]] void null_field(std::string name) {
+  thread_local std::string held;
+  held = std::move(name);
+  throw NullArgument{held.c_str()};
+}
+
+// Element i of a caller's array of `stride`-byte sessions, read as this
+// library's struct: fields past what the caller's version has keep their defaults.
+sopt_edge_session read_session(const sopt_edge_session* sessions, std::size_t stride, std::size_t i) {
+  sopt_edge_session s = SOPT_EDGE_SESSION_INIT;
+  const auto* element = reinterpret_cast<const unsigned char*>(sessions) + i * stride;
+  std::size_t size = 0;
+  std::memcpy(&size, element, sizeof size);
+  if (size != stride) {
+    throw streamopt::Error(fmt::format("sessions[{}].struct_size = {} differs from sessions[0].struct_size = {}", i,
+                                       size, stride));
+  }
+  std::memcpy(&s, element, std::min(stride, sizeof s));
+  s.struct_size = sizeof s;
+  return s;
+}
+
+}  // namespace
+
+sopt_status sopt_allocator_create(const char* spec, sopt_allocator** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    *out = new sopt_allocator{streamopt::make_allocator(text(spec, "spec")), {}, {}};
+  });
+}
+
+sopt_status sopt_allocator_allocate(sopt_allocator* allocator, double capacity_bps, const sopt_edge_session* sessions,
+                                    size_t count, sopt_allocation* out) {
+  return guard(__func__, [&] {
+    auto& a = need(allocator, "allocator");
+    if (count > streamopt::kMaxAllocatorSessions) {
+      throw streamopt::Error(fmt::format("count = {} sessions; at most {}", count, streamopt::kMaxAllocatorSessions));
+    }
+    if (count == 0) {
+      a.allocator->allocate(capacity_bps, {}, {});
+      return;
+    }
+    need(sessions, "sessions");
+    need(out, "out");
+    std::size_t stride = 0;
+    std::memcpy(&stride, sessions, sizeof stride);
+    if (stride < kEdgeSessionSizeV1 || stride > sizeof(sopt_edge_session)) {
+      throw streamopt::Error(fmt::format(
+          "sessions[0].struct_size = {} is not a size of sopt_edge_session this library knows ({}); "
+          "set it to sizeof(sopt_edge_session)", stride, sizeof(sopt_edge_session)));
+    }
+    a.sessions.clear();
+    a.sessions.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const sopt_edge_session s = read_session(sessions, stride, i);
+      if (s.rung_count == 0) {
+        throw streamopt::Error(fmt::format("allocator: session {}: rung_count is 0", i));
+      }
+      if (!s.bitrates_bps) null_field(fmt::format("sessions[{}].bitrates_bps", i));
+      streamopt::EdgeSession e;
+      e.bitrates_bps = {s.bitrates_bps, s.rung_count};
+      if (s.utilities) e.utilities = {s.utilities, s.rung_count};
+      e.max_rung = s.max_rung;
+      e.buffer_s = s.buffer_s;
+      e.rung = s.rung;
+      e.throughput_bps = s.throughput_bps;
+      e.weight = s.weight;
+      a.sessions.push_back(e);
+    }
+    a.out.assign(count, streamopt::EdgeAllocation{});
+    a.allocator->allocate(capacity_bps, a.sessions, a.out);
+    for (std::size_t i = 0; i < count; ++i) out[i] = {a.out[i].cap_bps, a.out[i].rate_bps};
+  });
+}
+
+void sopt_allocator_destroy(sopt_allocator* allocator) { delete allocator; }

@@ -351,6 +351,51 @@ SOPT_API sopt_status sopt_encode_ladder(const char* const* inputs, size_t input_
                                         const char* rungs, double segment_s, const char* out_dir,
                                         size_t* segment_count);
 
+/* ---- Bandwidth allocators (sharing one edge link among sessions; docs/c-abi.md) ---- */
+
+/** A bandwidth allocator (none, equal, proportional, maxmin, qoe_fair, utility). */
+typedef struct sopt_allocator sopt_allocator;
+
+/** One session as an allocator sees it: its ladder and what the player last reported.
+ *
+ *  Versioned: struct_size comes first and must be set to sizeof(sopt_edge_session) as the
+ *  caller compiled it. The library steps through the array by sessions[0].struct_size, so
+ *  a caller built against this header keeps working when later versions append fields
+ *  (those then take their defaults); a struct_size the library does not know is refused.
+ *  Start from SOPT_EDGE_SESSION_INIT, which sets struct_size and the defaults. */
+typedef struct sopt_edge_session {
+  size_t struct_size;          /**< sizeof(sopt_edge_session); the same in every element */
+  const double* bitrates_bps;  /**< the session's ladder: rung_count ascending values > 0 */
+  size_t rung_count;           /**< rungs in the ladder (>= 1) */
+  const double* utilities;     /**< q(rung) per rung, non-decreasing, or NULL for QoE_lin (bitrate in Mbit/s) */
+  size_t max_rung;             /**< highest rung the device shows (screen cap); SOPT_NO_RUNG (SIZE_MAX): none */
+  double buffer_s;             /**< media buffered (>= 0) */
+  size_t rung;                 /**< rung being played; SOPT_NO_RUNG before the first segment */
+  double throughput_bps;       /**< last measured throughput (0: unknown) */
+  double weight;               /**< relative priority (> 0; 1 by default) */
+} sopt_edge_session;
+
+/** A sopt_edge_session initialiser: struct_size set, no ladder, no caps, weight 1. */
+#define SOPT_EDGE_SESSION_INIT {sizeof(sopt_edge_session), NULL, 0, NULL, SOPT_NO_RUNG, 0.0, SOPT_NO_RUNG, 0.0, 1.0}
+
+/** What an allocator gives one session. */
+typedef struct sopt_allocation {
+  double cap_bps;  /**< highest bitrate the player should pick (CMSD mb); INFINITY: no cap */
+  double rate_bps; /**< target delivery rate (the session's weight in the link's fair queue); 0: no preference */
+} sopt_allocation;
+
+/** Builds an allocator from a spec such as "maxmin:headroom=0.9" or "qoe_fair". An allocator
+ *  may keep state between calls (hysteresis): use one per edge link. */
+SOPT_API sopt_status sopt_allocator_create(const char* spec, sopt_allocator** out);
+/** Shares capacity_bps (finite, >= 0) among `count` sessions, writing `count` allocations to
+ *  out (sessions and out may be NULL when count is 0). Bad sessions are refused with
+ *  SOPT_ERR_INVALID naming the session and field ("session 1: bitrates_bps[1] = ... is not
+ *  above the rung below"); out is written only on success. */
+SOPT_API sopt_status sopt_allocator_allocate(sopt_allocator* allocator, double capacity_bps,
+                                             const sopt_edge_session* sessions, size_t count, sopt_allocation* out);
+/** Frees an allocator (NULL is fine). */
+SOPT_API void sopt_allocator_destroy(sopt_allocator* allocator);
+
 #ifdef __cplusplus
 }
 #endif
