@@ -11,6 +11,8 @@
 #include <cmath>
 #include <memory>
 
+#include "streamopt/allocator.hpp"
+#include "streamopt/edge_sim.hpp"
 #include "streamopt/streamopt.hpp"
 #ifdef STREAMOPT_HAVE_CODECS
 #include "streamopt/ladder.hpp"
@@ -257,6 +259,151 @@ SimConfig sim_config(const std::string& mode, const py::dict& overrides) {
                                  "startup_threshold_s, segment_count)", k));
   }
   return c;
+}
+
+
+// ---- Bandwidth allocators and the edge simulator ----
+
+// A Python value as T; a value of the wrong type is an Error naming `what`.
+template <class T>
+T cast_named(const py::handle& value, const std::string& what, const char* expected) {
+  try {
+    return value.cast<T>();
+  } catch (const py::cast_error&) {
+    throw Error(fmt::format("{} = {} is not {}", what, py::repr(value).cast<std::string>(), expected));
+  }
+}
+
+// The sessions of one allocate() call: the ladders copied out of Python,
+// and EdgeSession views of them (which the vectors outlive).
+struct PyEdgeSessions {
+  std::vector<std::vector<double>> bitrates;
+  std::vector<std::vector<double>> utilities;
+  std::vector<EdgeSession> sessions;
+};
+
+PyEdgeSessions edge_sessions(const py::list& items) {
+  PyEdgeSessions r;
+  r.bitrates.resize(items.size());
+  r.utilities.resize(items.size());
+  r.sessions.resize(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const py::handle item = items[i];
+    if (!py::isinstance<py::dict>(item)) {
+      throw Error(fmt::format("sessions[{}] is not a dict (keys: bitrates_bps, utilities, max_rung, buffer_s, rung, "
+                              "throughput_bps, weight)", i));
+    }
+    EdgeSession& e = r.sessions[i];
+    bool has_ladder = false;
+    for (const auto& [key, value] : item.cast<py::dict>()) {
+      const auto k = py::str(key).cast<std::string>();
+      const std::string what = fmt::format("sessions[{}].{}", i, k);
+      const auto rung_or_none = [&] {
+        return value.is_none() ? kNoRung : cast_named<std::size_t>(value, what, "a rung index (int >= 0) or None");
+      };
+      if (k == "bitrates_bps") {
+        r.bitrates[i] = cast_named<std::vector<double>>(value, what, "a list of numbers");
+        has_ladder = true;
+      } else if (k == "utilities") {
+        if (!value.is_none()) r.utilities[i] = cast_named<std::vector<double>>(value, what, "a list of numbers or None");
+      } else if (k == "max_rung") {
+        e.max_rung = rung_or_none();
+      } else if (k == "rung") {
+        e.rung = rung_or_none();
+      } else if (k == "buffer_s") {
+        e.buffer_s = cast_named<double>(value, what, "a number");
+      } else if (k == "throughput_bps") {
+        e.throughput_bps = cast_named<double>(value, what, "a number");
+      } else if (k == "weight") {
+        e.weight = cast_named<double>(value, what, "a number");
+      } else {
+        throw Error(fmt::format("sessions[{}]: unknown key '{}' (bitrates_bps, utilities, max_rung, buffer_s, rung, "
+                                "throughput_bps, weight)", i, k));
+      }
+    }
+    if (!has_ladder) throw Error(fmt::format("sessions[{}]: bitrates_bps is required", i));
+    e.bitrates_bps = r.bitrates[i];
+    e.utilities = r.utilities[i];
+  }
+  return r;
+}
+
+// simulate_edge's keyword arguments onto EdgeSimConfig's defaults.
+EdgeSimConfig edge_config(const py::kwargs& options) {
+  EdgeSimConfig c;
+  for (const auto& [key, value] : options) {
+    const auto k = py::str(key).cast<std::string>();
+    const auto number = [&] { return cast_named<double>(value, k, "a number"); };
+    const auto count = [&] { return cast_named<std::size_t>(value, k, "an int >= 0"); };
+    if (k == "sessions") c.sessions = count();
+    else if (k == "capacity_scale") c.capacity_scale = number();
+    else if (k == "duration_s") c.duration_s = number();
+    else if (k == "mean_watch_s") c.mean_watch_s = number();
+    else if (k == "min_segments") c.min_segments = count();
+    else if (k == "mean_gap_s") c.mean_gap_s = number();
+    else if (k == "first_arrival_spread_s") c.first_arrival_spread_s = number();
+    else if (k == "phone_share") c.phone_share = number();
+    else if (k == "phone_max_height") c.phone_max_height = cast_named<int>(value, k, "an int");
+    else if (k == "phone_max_bitrate_bps") c.phone_max_bitrate_bps = number();
+    else if (k == "min_rtt_s") c.min_rtt_s = number();
+    else if (k == "max_rtt_s") c.max_rtt_s = number();
+    else if (k == "payload_fraction") c.payload_fraction = number();
+    else if (k == "sharing") {
+      const auto sharing = cast_named<std::string>(value, k, "'fluid' or 'packet'");
+      if (sharing == "fluid") c.sharing = EdgeSharing::fluid;
+      else if (sharing == "packet") c.sharing = EdgeSharing::packet;
+      else throw Error(fmt::format("sharing = '{}' is not 'fluid' or 'packet'", sharing));
+    }
+    else if (k == "queue_limit_s") c.queue_limit_s = number();
+    else if (k == "max_buffer_s") c.max_buffer_s = number();
+    else if (k == "startup_threshold_s") c.startup_threshold_s = number();
+    else if (k == "realloc_interval_s") c.realloc_interval_s = number();
+    else if (k == "sample_interval_s") c.sample_interval_s = number();
+    else if (k == "abr") c.abr = cast_named<std::string>(value, k, "a spec string");
+    else if (k == "qoe") c.qoe = cast_named<std::string>(value, k, "a spec string");
+    else if (k == "priors") c.priors = cast_named<bool>(value, k, "a bool");
+    else if (k == "prior_window_s") c.prior_window_s = number();
+    else if (k == "prior_safety") c.prior_safety = number();
+    else if (k == "seed") c.seed = cast_named<std::uint64_t>(value, k, "an int >= 0");
+    else throw Error(fmt::format("unknown edge setting '{}' (sessions, capacity_scale, duration_s, mean_watch_s, "
+                                 "min_segments, mean_gap_s, first_arrival_spread_s, phone_share, phone_max_height, "
+                                 "phone_max_bitrate_bps, min_rtt_s, max_rtt_s, payload_fraction, sharing, queue_limit_s, max_buffer_s, "
+                                 "startup_threshold_s, realloc_interval_s, sample_interval_s, abr, qoe, priors, "
+                                 "prior_window_s, prior_safety, seed)", k));
+  }
+  return c;
+}
+
+py::dict edge_result_dict(const EdgeRunResult& r) {
+  const EdgeSummary& s = r.summary;
+  py::dict summary;
+  summary["sessions"] = s.sessions; summary["min_qoe"] = s.min_qoe; summary["p10_qoe"] = s.p10_qoe;
+  summary["mean_qoe"] = s.mean_qoe; summary["jain_qoe"] = s.jain_qoe; summary["rebuffer_ratio"] = s.rebuffer_ratio;
+  summary["utilisation"] = s.utilisation; summary["mean_switches"] = s.mean_switches;
+  summary["mean_bitrate_bps"] = s.mean_bitrate_bps; summary["startup_qoe"] = s.startup_qoe;
+  py::list sessions;
+  for (const EdgeSessionRecord& e : r.sessions) {
+    py::dict d;
+    d["id"] = e.id; d["slot"] = e.slot; d["title"] = e.title; d["phone"] = e.phone; d["max_rung"] = e.max_rung;
+    d["arrival_s"] = e.arrival_s; d["departure_s"] = e.departure_s; d["rtt_s"] = e.rtt_s;
+    d["startup_qoe"] = e.startup_qoe; d["media_s"] = e.media_s; d["stats"] = stats_dict(e.stats);
+    sessions.append(d);
+  }
+  py::list samples;
+  for (const EdgeSample& x : r.samples) {
+    py::dict d;
+    d["time_s"] = x.time_s; d["active_sessions"] = x.active_sessions; d["downloading"] = x.downloading;
+    d["stalled"] = x.stalled; d["capacity_bps"] = x.capacity_bps; d["delivered_bps"] = x.delivered_bps;
+    d["mean_buffer_s"] = x.mean_buffer_s;
+    samples.append(d);
+  }
+  py::dict d;
+  d["allocator"] = r.allocator;
+  d["trace"] = r.trace;
+  d["summary"] = summary;
+  d["sessions"] = sessions;
+  d["samples"] = samples;
+  return d;
 }
 
 }  // namespace
@@ -640,6 +787,40 @@ PYBIND11_MODULE(_streamopt, m) {
 #else
   m.attr("HAVE_CODECS") = false;
 #endif
+
+  py::class_<BandwidthAllocator>(m, "Allocator",
+                                 "A bandwidth allocator (see make_allocator): shares one edge link among sessions.")
+      .def("allocate", [](BandwidthAllocator& a, double capacity_bps, const py::list& sessions) {
+        const PyEdgeSessions in = edge_sessions(sessions);
+        std::vector<EdgeAllocation> out(in.sessions.size());
+        a.allocate(capacity_bps, in.sessions, out);
+        py::list result;
+        for (const EdgeAllocation& x : out) result.append(py::make_tuple(x.cap_bps, x.rate_bps));
+        return result;
+      }, py::arg("capacity_bps"), py::arg("sessions"),
+         "Shares capacity_bps among sessions (dicts: bitrates_bps, and optionally utilities, max_rung, buffer_s,\n"
+         "rung, throughput_bps, weight); returns one (cap_bps, rate_bps) per session, cap inf = no cap.")
+      .def_property_readonly("name", &BandwidthAllocator::name);
+  m.def("make_allocator", [](const std::string& spec, const py::kwargs& options) {
+    return Registry::builtin().make_allocator(spec_with_options(spec, options).to_string());
+  }, py::arg("spec"), "Builds a bandwidth allocator: make_allocator('maxmin', headroom=0.9).");
+  m.def("allocator_names", [] { return Registry::builtin().allocator_names(); },
+        "(name, summary) of every bandwidth allocator.");
+  m.def("_simulate_edge", [](const NetworkTrace& trace, const std::vector<std::shared_ptr<Manifest>>& titles,
+                             const std::string& allocator, const py::kwargs& options) {
+    const EdgeSimConfig config = edge_config(options);
+    std::vector<std::shared_ptr<const Manifest>> shared;
+    for (std::size_t i = 0; i < titles.size(); ++i) {
+      if (!titles[i]) throw Error(fmt::format("titles[{}] is None", i));
+      shared.push_back(titles[i]);
+    }
+    EdgeRunResult result;
+    {
+      py::gil_scoped_release release;
+      result = simulate_edge(trace, shared, allocator, config);
+    }
+    return edge_result_dict(result);
+  }, py::arg("trace"), py::arg("titles"), py::arg("allocator") = "none");
 
   m.def("_simulate", [](const NetworkTrace& trace, const Manifest& manifest, const py::object& abr,
                         const std::string& mode, const std::string& qoe, const py::dict& settings) {

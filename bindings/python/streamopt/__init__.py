@@ -12,6 +12,9 @@ cases (``run_cc_case("rfc8867-5.1", "nada")``).
 
 With the codec component (``HAVE_CODECS``): ``encode_ladder``, ``encode_hull``,
 ``encode_live``, ``bd_rate`` and ``ladder_rate_psnr`` run real encoders.
+
+The edge: bandwidth allocators by name (``make_allocator("maxmin")``) and the
+multi-player edge simulator (``simulate_edge(trace, [manifest], "qoe_fair")``).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from . import _streamopt
 from ._streamopt import (  # noqa: F401  (re-exported API)
     HAVE_CODECS,
     NO_RUNG,
+    Allocator,
     CongestionController,
     Controller,
     Decision,
@@ -35,11 +39,13 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
     Trace,
     __version__,
     abr_names,
+    allocator_names,
     cc_case_names,
     cc_names,
     list_trace_files,
     load_trace,
     make_abr,
+    make_allocator,
     make_cc,
     make_predictor,
     predictor_names,
@@ -49,10 +55,10 @@ from ._streamopt import (  # noqa: F401  (re-exported API)
 )
 
 __all__ = [
-    "AbrController", "CongestionController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
+    "AbrController", "Allocator", "CongestionController", "Controller", "Decision", "DownloadReport", "Error", "EvaluationTable", "Manifest",
     "HAVE_CODECS", "NO_RUNG", "PlayerState", "Prediction", "Predictor", "Trace", "abr_names", "cc_case_names", "cc_names", "evaluate", "list_trace_files",
     "load_trace", "make_abr", "make_cc", "make_predictor", "predictor_names", "fetch_time_names", "run_cc_case", "run_cc_trace",
-    "simulate",
+    "simulate", "allocator_names", "make_allocator", "simulate_edge",
 ]
 
 
@@ -102,6 +108,32 @@ def simulate(trace: Union[Trace, str, os.PathLike], manifest: Manifest,
     the session statistics. The GIL is released while C++ runs.
     """
     return _streamopt._simulate(_as_trace(trace), manifest, abr, mode, qoe, settings)
+
+
+def simulate_edge(trace: Union[Trace, str, os.PathLike], titles: Union[Manifest, Sequence[Manifest]],
+                  allocator: str = "none", **config: Any) -> Dict[str, Any]:
+    """Runs the multi-player edge simulator (docs/edge.md) and returns its result.
+
+    Player slots share one bottleneck following ``trace`` (looped; scaled by
+    ``capacity_scale``, 0 meaning ``sessions``); sessions play ``titles`` in
+    turn under controller ``abr``, and ``allocator`` (a spec, see
+    :func:`allocator_names`) caps and paces them every ``realloc_interval_s``.
+    ``config`` sets the other fields of the C++ ``EdgeSimConfig`` by name
+    (``sessions=10, abr="robust_mpc", qoe="lin", seed=1, priors=False,
+    duration_s=600, phone_share=0.3, mean_watch_s, min_segments, mean_gap_s,
+    first_arrival_spread_s, phone_max_height, phone_max_bitrate_bps,
+    min_rtt_s, max_rtt_s, payload_fraction, sharing ("fluid" or "packet"),
+    queue_limit_s, max_buffer_s,
+    startup_threshold_s, realloc_interval_s, sample_interval_s,
+    prior_window_s, prior_safety``); an unknown name raises
+    :class:`streamopt.Error`. The result maps ``summary`` to a dict of the
+    run's aggregates, ``sessions`` to one dict per finished session (with its
+    ``stats``) and ``samples`` to the time series, one dict per point. The
+    GIL is released while C++ runs.
+    """
+    if isinstance(titles, Manifest):
+        titles = [titles]
+    return _streamopt._simulate_edge(_as_trace(trace), list(titles), allocator, **config)
 
 
 class EvaluationTable(list):
