@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "streamopt/allocator.hpp"
@@ -23,8 +24,13 @@ std::unique_ptr<BandwidthAllocator> make_utility(const OptionMap& options);
 // the rest absorbs estimation error and the requests' RTTs.
 double headroom_option(const OptionMap& options);
 
-// Writes continuous shares: each session's cap and target rate are its share.
-void write_shares(std::span<const double> shares_bps, std::span<EdgeAllocation> out);
+// How a continuous-share allocator (equal, proportional, maxmin) splits
+// `budget_bps` (headroom x capacity): one share per session into `shares_bps`.
+using ShareRule = void (*)(double budget_bps, std::span<const EdgeSession> sessions, std::span<double> shares_bps);
+
+// An allocator named `name` that gives each session its share under `rule`
+// as both its cap and its target rate; reads `headroom` from `options`.
+std::unique_ptr<BandwidthAllocator> make_share_allocator(std::string name, const OptionMap& options, ShareRule rule);
 
 // Buffer-aware bandwidth a session needs to play `rung` steadily: the
 // bitrate, raised while the buffer is under its target so that it refills

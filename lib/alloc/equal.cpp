@@ -1,5 +1,5 @@
 // `equal`: every session gets the same bitrate cap, headroom x capacity / n.
-#include <vector>
+#include <algorithm>
 
 #include "alloc/builtin.hpp"
 
@@ -7,28 +7,15 @@ namespace streamopt::alloc {
 
 namespace {
 
-class EqualAllocator final : public BandwidthAllocator {
- public:
-  explicit EqualAllocator(double headroom) : headroom_(headroom) {}
-  [[nodiscard]] std::string name() const override { return "equal"; }
-
- protected:
-  void do_allocate(double capacity_bps, std::span<const EdgeSession> sessions,
-                   std::span<EdgeAllocation> out) override {
-    if (sessions.empty()) return;
-    const double share = headroom_ * capacity_bps / static_cast<double>(sessions.size());
-    const std::vector<double> shares(sessions.size(), share);
-    write_shares(shares, out);
-  }
-
- private:
-  double headroom_;
-};
+void equal_shares(double budget_bps, std::span<const EdgeSession> sessions, std::span<double> shares_bps) {
+  if (sessions.empty()) return;
+  std::fill(shares_bps.begin(), shares_bps.end(), budget_bps / static_cast<double>(sessions.size()));
+}
 
 }  // namespace
 
 std::unique_ptr<BandwidthAllocator> make_equal(const OptionMap& options) {
-  return std::make_unique<EqualAllocator>(headroom_option(options));
+  return make_share_allocator("equal", options, equal_shares);
 }
 
 }  // namespace streamopt::alloc
