@@ -55,19 +55,6 @@ fi
   echo
   cat "$out/table.md"
 } > "$out/summary.md"
-report_traces=()
-[ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
-PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" >/dev/null
-echo
-echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/0.6/1.0 Mbps, 50 ms, 300 ms queue)"
-"$cli" cc compare --cc gcc,gcc:profile=draft02,nada,bbr --case rfc8867-5.1 --out "$out/cc" | tee "$out/cc.md"
-{
-  echo
-  echo "## Congestion control, RFC 8867 case 5.1"
-  echo
-  cat "$out/cc.md"
-} >> "$out/summary.md"
-echo
 if [ -n "$data" ]; then
   edge_traces="$data/traces/fcc/test"
   edge_video="$data/video/envivio"
@@ -76,10 +63,10 @@ else
   edge_traces="$out/synthetic-traces"
   edge_video=synthetic
 fi
+echo
 echo "Edge: 30 players sharing one link (capacity 30 x the trace), under each bandwidth allocator, first 5 traces of $edge_traces"
 "$cli" edge simulate --traces "$edge_traces" --video "$edge_video" --sessions 30 --max-traces 5 --priors both \
   --out "$out/edge" --quiet | tee "$out/edge.md"
-/usr/bin/python3 examples/python/edge_plot.py "$out/edge" -o "$out/report/edge.png" >/dev/null
 {
   echo
   echo "## Edge: 30 sessions on one link (docs/edge.md)"
@@ -87,6 +74,19 @@ echo "Edge: 30 players sharing one link (capacity 30 x the trace), under each ba
   cat "$out/edge.md"
   echo
   echo "Plot: report/edge.png"
+} >> "$out/summary.md"
+report_traces=()
+[ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
+PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" \
+  --edge "$out/edge" >/dev/null
+echo
+echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/0.6/1.0 Mbps, 50 ms, 300 ms queue)"
+"$cli" cc compare --cc gcc,gcc:profile=draft02,nada,bbr --case rfc8867-5.1 --out "$out/cc" | tee "$out/cc.md"
+{
+  echo
+  echo "## Congestion control, RFC 8867 case 5.1"
+  echo
+  cat "$out/cc.md"
 } >> "$out/summary.md"
 echo
 echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/, edge in $out/edge/"

@@ -1,14 +1,16 @@
 """Turns the output of ``streamopt evaluate --out DIR [--logs]`` into a report.
 
     python3 -m streamopt.report RESULTS_DIR -o REPORT_DIR [--session TRACE]
-                                [--trace-set NAME] [--traces DIR]
+                                [--trace-set NAME] [--traces DIR] [--edge DIR]
 
 Writes, into REPORT_DIR: ``qoe_cdf.png`` (CDF of per-session QoE per
 controller), ``qoe_parts.png`` (mean QoE per segment with its utility,
 rebuffer and smoothness parts, and % of the oracle), ``session.png`` (for one
 session: throughput, chosen bitrate and buffer over time, one line per
 controller; needs the per-session logs of ``--logs``), ``index.html`` and
-``report.md`` showing them with the table. Uses matplotlib (Agg backend).
+``report.md`` showing them with the table; with ``--edge DIR`` (the output of
+``streamopt edge simulate --out DIR``) also ``edge.png`` and the allocation
+table. Uses matplotlib (Agg backend).
 """
 from __future__ import annotations
 
@@ -215,8 +217,11 @@ HEADER = ["algorithm", "traces", "sessions", "QoE/segment", "% of oracle", "util
 
 
 def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, trace_set: Optional[str] = None,
-                 traces_dir: Optional[str] = None) -> str:
-    """Writes the plots, index.html and report.md; returns the index.html path."""
+                 traces_dir: Optional[str] = None, edge_dir: Optional[str] = None) -> str:
+    """Writes the plots, index.html and report.md; returns the index.html path.
+
+    With ``edge_dir`` (an ``edge simulate --out`` directory) the report also
+    shows its allocation table and ``edge.png``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -250,6 +255,17 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
         images.append(("session.png", f"One session ({title}): throughput, chosen bitrate and buffer"))
     else:
         note = "No per-session logs in the results (run `streamopt evaluate --logs`): no session plot."
+    edge_table = ""
+    if edge_dir:
+        from .edge_report import EdgeReportError, plot_edge
+
+        try:
+            plot_edge(edge_dir, os.path.join(out_dir, "edge.png"))
+            with open(os.path.join(edge_dir, "allocation.md"), encoding="utf-8") as f:
+                edge_table = f.read()
+        except (EdgeReportError, OSError) as e:
+            raise ReportError(f"--edge {edge_dir}: {e}") from e
+        images.append(("edge.png", "Edge: sessions sharing one link under each bandwidth allocator"))
 
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write("# streamopt evaluation report\n\n")
@@ -260,6 +276,8 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
         f.write("\n")
         for name, caption in images:
             f.write(f"![{caption}]({name})\n\n")
+        if edge_table:
+            f.write("## Edge allocation\n\n" + edge_table + "\n")
         if note:
             f.write(note + "\n")
     index = os.path.join(out_dir, "index.html")
@@ -277,6 +295,8 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
         f.write("</table>\n")
         for name, caption in images:
             f.write(f"<h2>{html.escape(caption)}</h2>\n<img src='{name}' alt='{html.escape(caption)}'>\n")
+        if edge_table:
+            f.write(f"<h2>Edge allocation</h2>\n<pre>{html.escape(edge_table)}</pre>\n")
         if note:
             f.write(f"<p>{html.escape(note)}</p>\n")
         f.write("</body></html>\n")
@@ -290,9 +310,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--session", help="trace name of the session to plot (default: the first)")
     parser.add_argument("--trace-set", help="trace set of that session (default: the first)")
     parser.add_argument("--traces", help="directory holding the session's trace, to overlay its throughput")
+    parser.add_argument("--edge", help="an `streamopt edge simulate --out` directory to add (table and plot)")
     args = parser.parse_args(argv)
     try:
-        index = write_report(args.results_dir, args.out, args.session, args.trace_set, args.traces)
+        index = write_report(args.results_dir, args.out, args.session, args.trace_set, args.traces, args.edge)
     except (ReportError, OSError) as e:
         print(f"streamopt.report: error: {e}", file=sys.stderr)
         return 1
