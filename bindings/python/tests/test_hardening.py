@@ -26,7 +26,7 @@ def test_errors_are_value_errors():
     assert issubclass(streamopt.Error, ValueError)
 
 
-@pytest.mark.parametrize("name", ["mpc", "robust_mpc", "bola", "bba", "rate", "dynamic", "fixed"])
+@pytest.mark.parametrize("name", sorted(dict(streamopt.abr_names())))
 def test_out_of_range_last_rung_is_an_error_not_a_crash(manifest, name):
     abr = streamopt.make_abr(name, manifest)
     abr.on_download(report(4.0))
@@ -70,7 +70,7 @@ def test_keyword_options_cannot_inject_options(manifest, value):
         streamopt.make_abr("rate", manifest, predictor="last," + value)
 
 
-@pytest.mark.parametrize("name", ["mpc", "robust_mpc", "bola", "bba", "rate", "dynamic", "fixed"])
+@pytest.mark.parametrize("name", sorted(dict(streamopt.abr_names())))
 @pytest.mark.parametrize("seconds", [5e-324, 0.0, -1.0, math.nan, math.inf])
 def test_controllers_reject_absurd_download_times(manifest, name, seconds):
     abr = streamopt.make_abr(name, manifest)
