@@ -238,3 +238,19 @@ TEST_CASE("The packet-level edge plays sessions close to the fluid one", "[edge]
   CHECK(packet.summary.utilisation <= 1.0 + 1e-9);
   CHECK(packet_fair.sessions.size() == 3);
 }
+
+TEST_CASE("A population can mix controllers: slots cycle through the specs", "[edge][edge_sim]") {
+  const auto titles = one_title();
+  const NetworkTrace trace = synth_constant(3e6, 100);
+  EdgeSimConfig c = whole_title_config(4);
+  c.capacity_scale = 4;
+  c.abr = "robust_mpc,bola:variant=basic,rate";
+  const auto r = simulate_edge(trace, titles, "none", c);
+  REQUIRE(r.sessions.size() == 4);
+  for (const auto& s : r.sessions) {
+    const char* expected[] = {"robust_mpc", "bola:variant=basic", "rate"};
+    CHECK(s.abr == expected[s.slot % 3]);
+  }
+  c.abr = "robust_mpc,nope";
+  CHECK_THROWS_WITH(simulate_edge(trace, titles, "none", c), Contains("unknown ABR controller 'nope'"));
+}

@@ -384,7 +384,7 @@ py::dict edge_result_dict(const EdgeRunResult& r) {
   py::list sessions;
   for (const EdgeSessionRecord& e : r.sessions) {
     py::dict d;
-    d["id"] = e.id; d["slot"] = e.slot; d["title"] = e.title; d["phone"] = e.phone; d["max_rung"] = e.max_rung;
+    d["id"] = e.id; d["slot"] = e.slot; d["title"] = e.title; d["abr"] = e.abr; d["phone"] = e.phone; d["max_rung"] = e.max_rung;
     d["arrival_s"] = e.arrival_s; d["departure_s"] = e.departure_s; d["rtt_s"] = e.rtt_s;
     d["startup_qoe"] = e.startup_qoe; d["media_s"] = e.media_s; d["stats"] = stats_dict(e.stats);
     sessions.append(d);

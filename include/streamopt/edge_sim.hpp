@@ -58,7 +58,10 @@ struct EdgeSimConfig {
   double startup_threshold_s = 4;     ///< playback starts at this much buffer (or the last segment)
   double realloc_interval_s = 2;      ///< the allocator runs this often
   double sample_interval_s = 1;       ///< time-series spacing
-  std::string abr = "robust_mpc";     ///< every player's controller spec
+  /// The players' controllers: one spec, or a list (`robust_mpc,bola:variant=e`)
+  /// that the player slots cycle through, slot s running the s-th (mod n), so
+  /// a population can mix player types.
+  std::string abr = "robust_mpc";
   std::string qoe = "lin";            ///< QoE model spec, per title
   /// Cross-session priors, in the spirit of CS2P: a new session's first
   /// segment is fetched at the highest rung under `prior_safety` x its
@@ -78,6 +81,7 @@ struct EdgeSessionRecord {
   std::size_t id = 0;            ///< order of arrival
   std::size_t slot = 0;          ///< player slot
   std::string title;             ///< manifest name
+  std::string abr;               ///< its controller's spec
   bool phone = false;            ///< capped at a phone-sized rung
   std::size_t max_rung = 0;      ///< the device's highest rung
   double arrival_s = 0;          ///< run clock at arrival
@@ -123,6 +127,7 @@ struct EdgeRunResult {
 };
 
 /// Runs one edge experiment: the titles in `titles` (cycled over sessions),
+/// the controllers of `config.abr` (cycled over slots),
 /// the bottleneck following `trace` (looped), `allocator_spec` built from
 /// `registry`. Sessions of one seed are the same under every allocator
 /// (arrival gaps, lengths, titles, phones and RTTs are drawn per slot in

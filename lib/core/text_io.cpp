@@ -200,6 +200,12 @@ std::string location(const std::filesystem::path& path, std::size_t line) {
   return location(std::string_view(path.string()), line);
 }
 
+std::string csv_quote(std::string_view s) {
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
   // A hidden sibling with a name no other writer uses, created exclusively
   // (never through a link planted under that name), renamed into place.

@@ -97,6 +97,10 @@ std::string location(std::string_view name, std::size_t line);
 // "path:line" for messages.
 std::string location(const std::filesystem::path& path, std::size_t line);
 
+// `s` as one CSV field: in double quotes, inner quotes doubled (RFC 4180), so
+// that specs with commas stay one column.
+std::string csv_quote(std::string_view s);
+
 // Writes `content` to `path` via a temporary sibling renamed into place: the
 // temporary is hidden (".NAME.tmp-PID-N"), created exclusively (a link
 // planted under its name is never followed) and removed on any failure, so a

@@ -56,6 +56,7 @@ struct Player {
   std::size_t id = 0, slot = 0;
   const Title* title = nullptr;
   std::unique_ptr<AbrController> abr;
+  const std::string* abr_spec = nullptr;
   std::size_t segments = 0, max_rung = 0;
   bool phone = false;
   double rtt_s = 0, arrival_s = 0;
@@ -97,6 +98,7 @@ class EdgeRun {
     result_.trace = trace.name;
     group_ = trace.name;
     for (const auto& m : titles) add_title(m);
+    for (const auto& spec : parse_spec_list(config.abr)) abr_specs_.push_back(spec.to_string());
     plan_sessions();
   }
 
@@ -233,7 +235,8 @@ class EdgeRun {
     p.id = next_id_++;
     p.slot = slot;
     p.title = &title;
-    p.abr = registry_.make_abr(config_.abr, title.manifest, config_.qoe);
+    p.abr_spec = &abr_specs_[slot % abr_specs_.size()];
+    p.abr = registry_.make_abr(*p.abr_spec, title.manifest, config_.qoe);
     const auto wanted = static_cast<std::size_t>(std::ceil(plan.watch_s / m.segment_duration_s()));
     p.segments = std::min(m.segment_count(), std::max(wanted, std::min(config_.min_segments, m.segment_count())));
     p.phone = plan.phone;
@@ -322,6 +325,7 @@ class EdgeRun {
     r.id = p.id;
     r.slot = p.slot;
     r.title = p.title->manifest->name();
+    r.abr = *p.abr_spec;
     r.phone = p.phone;
     r.max_rung = p.max_rung;
     r.arrival_s = p.arrival_s;
@@ -410,6 +414,7 @@ class EdgeRun {
   TelemetryWindow window_;
   std::string group_;
   std::vector<Title> titles_;
+  std::vector<std::string> abr_specs_;
   std::vector<std::vector<Plan>> plans_;
   std::vector<double> next_arrival_s_;
   std::vector<std::size_t> arrivals_made_;
@@ -454,9 +459,11 @@ EdgeRunResult simulate_edge(const NetworkTrace& trace, std::span<const std::shar
   validate_trace(trace);
   if (titles.empty()) throw Error("edge: no titles given");
   // Build every controller once up front so a bad spec fails before the run.
+  const auto specs = parse_spec_list(config.abr);
+  if (specs.empty()) throw Error("edge config: abr names no controller");
   for (const auto& m : titles) {
     if (!m) throw Error("edge: a title is null");
-    (void)registry.make_abr(config.abr, m, config.qoe);
+    for (const auto& spec : specs) (void)registry.make_abr(spec.to_string(), m, config.qoe);
   }
   EdgeRun run(trace, titles, allocator_spec, config, telemetry, registry);
   return run.run();

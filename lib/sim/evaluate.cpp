@@ -186,11 +186,7 @@ std::string number(double v, int digits) {
 }
 
 // A CSV text field: always quoted, a quote doubled.
-std::string quote(const std::string& s) {
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
+using detail::csv_quote;
 
 }  // namespace
 
@@ -217,7 +213,7 @@ std::string format_csv(const EvaluationResult& result) {
       "smoothness_penalty_per_segment,percent_of_oracle,p10_session_qoe,p50_session_qoe,"
       "p90_session_qoe,mean_bitrate_bps,rebuffer_ratio,switches\n";
   for (const auto& r : result.rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", quote(r.algorithm), quote(r.trace_set),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_quote(r.algorithm), csv_quote(r.trace_set),
                        r.sessions, r.qoe_per_segment, r.utility_per_segment, r.rebuffer_penalty_per_segment,
                        r.smoothness_penalty_per_segment, r.percent_of_oracle, r.p10_session_qoe,
                        r.p50_session_qoe, r.p90_session_qoe, r.mean_bitrate_bps, r.rebuffer_ratio,
@@ -272,7 +268,7 @@ std::string format_sessions_csv(const EvaluationResult& result) {
       "startup_s\n";
   for (const auto& s : result.sessions) {
     const auto& st = s.stats;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", quote(s.trace_set), quote(s.trace), quote(s.algorithm),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_quote(s.trace_set), csv_quote(s.trace), csv_quote(s.algorithm),
                        st.segments, st.qoe_per_segment, st.mean_bitrate_bps, st.rebuffer_s, st.rebuffer_ratio,
                        st.switches, st.startup_delay_s);
   }

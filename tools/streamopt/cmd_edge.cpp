@@ -63,7 +63,7 @@ std::string allocation_csv(const std::vector<Row>& rows, std::size_t slots) {
       "utilisation,mean_switches,mean_bitrate_bps,startup_qoe\n";
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.1f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.4f},{:.1f},{:.6f}\n",
-                       r.allocator, r.priors ? "on" : "off", slots, r.runs.size(),
+                       detail::csv_quote(r.allocator), r.priors ? "on" : "off", slots, r.runs.size(),
                        row_mean(r.runs, [](const EdgeSummary& s) { return static_cast<double>(s.sessions); }),
                        row_mean(r.runs, [](const EdgeSummary& s) { return s.min_qoe; }),
                        row_mean(r.runs, [](const EdgeSummary& s) { return s.p10_qoe; }),
@@ -101,12 +101,13 @@ std::string allocation_table(const std::vector<Row>& rows, std::size_t slots, st
 
 std::string sessions_csv(const std::vector<Job>& jobs) {
   std::string out =
-      "allocator,priors,trace,id,slot,title,phone,max_rung,arrival_s,departure_s,rtt_s,segments,qoe_per_segment,"
+      "allocator,priors,trace,id,slot,title,abr,phone,max_rung,arrival_s,departure_s,rtt_s,segments,qoe_per_segment,"
       "startup_qoe,mean_bitrate_bps,rebuffer_s,switches\n";
   for (const auto& j : jobs) {
     for (const auto& s : j.result.sessions) {
-      out += fmt::format("{},{},{},{},{},{},{},{},{:.3f},{:.3f},{:.4f},{},{:.6f},{:.6f},{:.1f},{:.4f},{}\n",
-                         j.allocator, j.priors ? "on" : "off", j.result.trace, s.id, s.slot, s.title,
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f},{:.3f},{:.4f},{},{:.6f},{:.6f},{:.1f},{:.4f},{}\n",
+                         detail::csv_quote(j.allocator), j.priors ? "on" : "off", detail::csv_quote(j.result.trace),
+                         s.id, s.slot, detail::csv_quote(s.title), detail::csv_quote(s.abr),
                          s.phone ? 1 : 0, s.max_rung, s.arrival_s, s.departure_s, s.rtt_s, s.stats.segments,
                          s.stats.qoe_per_segment, s.startup_qoe, s.stats.mean_bitrate_bps, s.stats.rebuffer_s,
                          s.stats.switches);
@@ -120,8 +121,8 @@ std::string timeseries_csv(const std::vector<Job>& jobs) {
       "allocator,priors,trace,time_s,active_sessions,downloading,stalled,capacity_bps,delivered_bps,mean_buffer_s\n";
   for (const auto& j : jobs) {
     for (const auto& s : j.result.samples) {
-      out += fmt::format("{},{},{},{:.3f},{},{},{},{:.1f},{:.1f},{:.3f}\n", j.allocator, j.priors ? "on" : "off",
-                         j.result.trace, s.time_s, s.active_sessions, s.downloading, s.stalled, s.capacity_bps,
+      out += fmt::format("{},{},{},{:.3f},{},{},{},{:.1f},{:.1f},{:.3f}\n", detail::csv_quote(j.allocator),
+                         j.priors ? "on" : "off", detail::csv_quote(j.result.trace), s.time_s, s.active_sessions, s.downloading, s.stalled, s.capacity_bps,
                          s.delivered_bps, s.mean_buffer_s);
     }
   }
@@ -203,7 +204,9 @@ int run_edge(const std::vector<std::string>& argv) {
   app.add_option("--allocator", allocators, "allocators, comma-separated (options continue the preceding name) "
                                             "[default: all six]")
       ->type_name("LIST");
-  app.add_option("--abr", config.abr, "every player's controller [default: robust_mpc]")->type_name("SPEC");
+  app.add_option("--abr", config.abr,
+                 "the players' controllers: one spec, or a list the player slots cycle through [default: robust_mpc]")
+      ->type_name("LIST");
   app.add_option("--qoe", config.qoe, "QoE model [default: lin]")->type_name("SPEC");
   app.add_option("--seed", seed, "seed of arrivals, watch lengths, phones and RTTs [default: 1]")
       ->type_name("S")
