@@ -36,6 +36,7 @@ Registry make_builtin() {
   r.add_abr("hlsjs", "hls.js v1.7 default ABR: min of 3 s/9 s EWMAs, 0.95 (0.7 up) x estimate, fetch time < buffer", abr::make_hlsjs);
   r.add_abr("exoplayer", "Media3 1.11 AdaptiveTrackSelection: 0.7 x sliding median, up at >= 10 s buffer, down at < 25 s", abr::make_exoplayer);
   r.add_abr("shaka", "Shaka Player v5.2 SimpleAbrManager: min of 2 s/5 s EWMAs, 0.95 x estimate, one choice per 8 s", abr::make_shaka);
+  r.add_abr("dashjs", "dash.js v5.2 default ABR: Throughput/BOLA by buffer (12 s on, 6 s off), InsufficientBuffer and SwitchHistory caps", abr::make_dashjs);
   // Congestion controllers (live path).
   r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
   r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);

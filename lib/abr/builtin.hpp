@@ -22,6 +22,8 @@ std::unique_ptr<AbrController> make_robust_mpc(const BuildContext& context, cons
 std::unique_ptr<AbrController> make_hlsjs(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_exoplayer(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_shaka(const BuildContext& context, const OptionMap& options);
+// Model of dash.js v5's default ABR (its four quality rules under DYNAMIC).
+std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const OptionMap& options);
 
 // Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
 std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);
