@@ -254,3 +254,22 @@ TEST_CASE("A population can mix controllers: slots cycle through the specs", "[e
   c.abr = "robust_mpc,nope";
   CHECK_THROWS_WITH(simulate_edge(trace, titles, "none", c), Contains("unknown ABR controller 'nope'"));
 }
+
+TEST_CASE("Slots keep starting sessions until the end of arrivals, however long the draws", "[edge][edge_sim]") {
+  // Watch lengths far above the 20 s title: every session plays the whole
+  // title and the slot starts the next one after a short gap, up to 200 s.
+  const std::vector<std::shared_ptr<const Manifest>> titles{
+      std::make_shared<const Manifest>(Manifest::synthetic({0.3e6, 1e6}, 4.0, 5, 0.0, 1))};
+  EdgeSimConfig c;
+  c.sessions = 3;
+  c.duration_s = 200;
+  c.mean_watch_s = 1000;
+  c.mean_gap_s = 1;
+  c.first_arrival_spread_s = 1;
+  const auto r = simulate_edge(synth_constant(10e6, 100), titles, "none", c);
+  CHECK(r.sessions.size() >= 3 * 7);
+  double last_arrival = 0;
+  for (const auto& s : r.sessions) last_arrival = std::max(last_arrival, s.arrival_s);
+  CHECK(last_arrival > 170);
+  CHECK(last_arrival <= 200);
+}

@@ -130,8 +130,8 @@ struct EdgeRunResult {
 /// the controllers of `config.abr` (cycled over slots),
 /// the bottleneck following `trace` (looped), `allocator_spec` built from
 /// `registry`. Sessions of one seed are the same under every allocator
-/// (arrival gaps, lengths, titles, phones and RTTs are drawn per slot in
-/// advance). Events go to `telemetry` when given (start, download with QoE,
+/// (arrival gaps, lengths, titles, phones and RTTs come from each slot's own
+/// seeded generator, in order). Events go to `telemetry` when given (start, download with QoE,
 /// stall, end; group = the trace name). Throws `Error` on a bad config,
 /// spec, trace (no capacity in any pass) or an empty title list.
 EdgeRunResult simulate_edge(const NetworkTrace& trace, std::span<const std::shared_ptr<const Manifest>> titles,

@@ -41,13 +41,20 @@ struct Title {
   std::size_t phone_rung = 0;     // highest rung a phone shows
 };
 
-// What a slot's k-th session will be, drawn in advance so that every
-// allocator sees the same population.
+// What a slot's next session will be. Each slot draws its sessions from its
+// own seeded generator, in order, so the k-th session of a slot is the same
+// under every allocator whenever it arrives.
 struct Plan {
   double gap_s = 0;       // idle time before it arrives (the first: its arrival time)
   double watch_s = 0;     // media to watch
   bool phone = false;
   double rtt_s = 0;
+};
+
+struct Slot {
+  std::mt19937_64 rng;
+  std::size_t drawn = 0;  // sessions drawn so far
+  Plan next;              // the session to arrive next
 };
 
 enum class Phase { waiting, downloading, done };
@@ -146,29 +153,28 @@ class EdgeRun {
     titles_.push_back(std::move(title));
   }
 
+  Plan draw(Slot& slot) const {
+    std::exponential_distribution<double> watch(1.0 / config_.mean_watch_s);
+    std::exponential_distribution<double> gap(config_.mean_gap_s > 0 ? 1.0 / config_.mean_gap_s : 1.0);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    Plan p;
+    p.gap_s = slot.drawn == 0 ? unit(slot.rng) * config_.first_arrival_spread_s
+                              : (config_.mean_gap_s > 0 ? gap(slot.rng) : 0.0);
+    p.watch_s = watch(slot.rng);
+    p.phone = unit(slot.rng) < config_.phone_share;
+    p.rtt_s = config_.min_rtt_s + unit(slot.rng) * (config_.max_rtt_s - config_.min_rtt_s);
+    ++slot.drawn;
+    return p;
+  }
+
   void plan_sessions() {
-    plans_.resize(config_.sessions);
-    for (std::size_t slot = 0; slot < config_.sessions; ++slot) {
-      std::mt19937_64 rng(config_.seed * 0x9E3779B97F4A7C15ULL + slot);
-      std::exponential_distribution<double> watch(1.0 / config_.mean_watch_s);
-      std::exponential_distribution<double> gap(config_.mean_gap_s > 0 ? 1.0 / config_.mean_gap_s : 1.0);
-      std::uniform_real_distribution<double> unit(0.0, 1.0);
-      double t = 0;
-      for (std::size_t k = 0; t <= config_.duration_s; ++k) {
-        Plan p;
-        p.gap_s = k == 0 ? unit(rng) * config_.first_arrival_spread_s
-                         : (config_.mean_gap_s > 0 ? gap(rng) : 0.0);
-        p.watch_s = watch(rng);
-        p.phone = unit(rng) < config_.phone_share;
-        p.rtt_s = config_.min_rtt_s + unit(rng) * (config_.max_rtt_s - config_.min_rtt_s);
-        // Lower bound on when the next one could arrive: this one's media.
-        t += p.gap_s + std::max(p.watch_s, 1e-3);
-        plans_[slot].push_back(p);
-      }
-    }
+    slots_.resize(config_.sessions);
     next_arrival_s_.assign(config_.sessions, 0);
-    arrivals_made_.assign(config_.sessions, 0);
-    for (std::size_t slot = 0; slot < config_.sessions; ++slot) next_arrival_s_[slot] = plans_[slot][0].gap_s;
+    for (std::size_t i = 0; i < config_.sessions; ++i) {
+      slots_[i].rng.seed(config_.seed * 0x9E3779B97F4A7C15ULL + i);
+      slots_[i].next = draw(slots_[i]);
+      next_arrival_s_[i] = slots_[i].next.gap_s;
+    }
   }
 
   // The next event outside the link: a wait running out, an arrival, a
@@ -227,8 +233,8 @@ class EdgeRun {
   }
 
   void arrive(std::size_t slot, double t) {
-    const std::size_t k = arrivals_made_[slot]++;
-    const Plan& plan = plans_[slot][std::min(k, plans_[slot].size() - 1)];
+    const std::size_t k = slots_[slot].drawn - 1;  // this session's index in its slot
+    const Plan plan = slots_[slot].next;
     const Title& title = titles_[(slot + k) % titles_.size()];
     const Manifest& m = *title.manifest;
     Player p;
@@ -336,8 +342,9 @@ class EdgeRun {
     r.media_s = static_cast<double>(p.segments) * p.title->manifest->segment_duration_s();
     emit(p, t, TelemetryKind::end, r.stats.qoe_per_segment);
     result_.sessions.push_back(std::move(r));
-    const std::size_t k = arrivals_made_[p.slot];
-    if (k < plans_[p.slot].size()) next_arrival_s_[p.slot] = t + plans_[p.slot][k].gap_s;
+    Slot& slot = slots_[p.slot];
+    slot.next = draw(slot);
+    next_arrival_s_[p.slot] = t + slot.next.gap_s;
     const std::size_t id = p.id;
     link_->forget(id);
     players_.erase(id);  // p is gone from here on
@@ -415,9 +422,8 @@ class EdgeRun {
   std::string group_;
   std::vector<Title> titles_;
   std::vector<std::string> abr_specs_;
-  std::vector<std::vector<Plan>> plans_;
+  std::vector<Slot> slots_;
   std::vector<double> next_arrival_s_;
-  std::vector<std::size_t> arrivals_made_;
   std::map<std::size_t, Player> players_;  // active sessions by id
   std::size_t next_id_ = 0;
   double next_realloc_s_ = 0, next_sample_s_ = 0, last_sample_s_ = 0;
