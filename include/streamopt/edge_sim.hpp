@@ -34,8 +34,9 @@ inline constexpr std::size_t kMaxEdgeSessions = 100'000;
 /// Parameters of one edge run. Defaults are the documented experiment of
 /// docs/edge.md.
 struct EdgeSimConfig {
-  /// Player slots: each slot alternates a session and an idle gap, so about
-  /// this many sessions are active at once.
+  /// Player slots: each slot alternates a session (until its buffer has
+  /// played out after the last segment) and an idle gap, so about this many
+  /// sessions are active at once.
   std::size_t sessions = 10;
   /// Trace throughput multiplier for the bottleneck; 0 means `sessions`, so
   /// that each session's fair share has the trace's own mean and runs compare

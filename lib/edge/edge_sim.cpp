@@ -342,9 +342,11 @@ class EdgeRun {
     r.media_s = static_cast<double>(p.segments) * p.title->manifest->segment_duration_s();
     emit(p, t, TelemetryKind::end, r.stats.qoe_per_segment);
     result_.sessions.push_back(std::move(r));
+    // The viewer leaves when the buffer has played out; the slot's next
+    // session comes a gap after that.
     Slot& slot = slots_[p.slot];
     slot.next = draw(slot);
-    next_arrival_s_[p.slot] = t + slot.next.gap_s;
+    next_arrival_s_[p.slot] = t + p.buffer_s + slot.next.gap_s;
     const std::size_t id = p.id;
     link_->forget(id);
     players_.erase(id);  // p is gone from here on
