@@ -12,8 +12,28 @@
 #include <string>
 
 #include "streamopt/error.hpp"
+#include "streamopt/manifest.hpp"
+#include "streamopt/types.hpp"
 
 namespace streamopt::test {
+
+// The envivio ladder (300, 750, 1200, 1850, 2850, 4300 kbit/s) as a synthetic
+// 48-segment, 4 s title with exact sizes: the player-model tests' title.
+inline const Manifest& envivio_ladder() {
+  static const Manifest m = Manifest::synthetic({300e3, 750e3, 1200e3, 1850e3, 2850e3, 4300e3}, 4.0, 48, 0.0);
+  return m;
+}
+
+// A player state at segment 1 of 48 with `buffer_s` buffered after `last_rung`.
+inline PlayerState state_at(double buffer_s, std::size_t last_rung, double now_s = 0) {
+  PlayerState s;
+  s.now_s = now_s;
+  s.buffer_s = buffer_s;
+  s.last_rung = last_rung;
+  s.next_segment = 1;
+  s.segments_left = 47;
+  return s;
+}
 
 // The message of the Error `f` throws ("" when it throws none).
 template <typename F>

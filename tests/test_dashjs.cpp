@@ -13,23 +13,9 @@ using streamopt::test::error_of;
 
 namespace {
 
-// The envivio ladder: 300, 750, 1200, 1850, 2850, 4300 kbit/s, 4 s segments,
-// 48 segments (192 s: not long-form content).
-const Manifest& ladder() {
-  static const Manifest m =
-      Manifest::synthetic({300e3, 750e3, 1200e3, 1850e3, 2850e3, 4300e3}, 4.0, 48, 0.0);
-  return m;
-}
-
-PlayerState state_at(double buffer_s, std::size_t last_rung, double now_s = 0) {
-  PlayerState s;
-  s.now_s = now_s;
-  s.buffer_s = buffer_s;
-  s.last_rung = last_rung;
-  s.next_segment = 1;
-  s.segments_left = 47;
-  return s;
-}
+// The envivio ladder (192 s: not long-form content) and player states.
+const Manifest& ladder() { return test::envivio_ladder(); }
+using test::state_at;
 
 // A download of `bits_per_s` for `seconds` at `rung`.
 DownloadReport download(double bits_per_s, double seconds, std::size_t rung = 0,
