@@ -57,7 +57,7 @@ struct Slot {
   Plan next;              // the session to arrive next
 };
 
-enum class Phase { waiting, downloading, done };
+enum class Phase { waiting, downloading };  // a finished player leaves players_
 
 struct Player {
   std::size_t id = 0, slot = 0;

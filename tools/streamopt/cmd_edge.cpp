@@ -29,19 +29,22 @@ struct Job {
   EdgeRunResult result;
 };
 
-// Mean of `field` over the runs of one (allocator, priors) row.
-template <class F>
-double row_mean(const std::vector<const Job*>& runs, F field) {
-  double sum = 0;
-  for (const Job* j : runs) sum += field(j->result.summary);
-  return runs.empty() ? 0.0 : sum / static_cast<double>(runs.size());
-}
-
+// One (allocator, priors) row: its runs and the mean of their summaries.
 struct Row {
   std::string allocator;
   bool priors = false;
   std::vector<const Job*> runs;
+  double finished_sessions = 0;  // mean finished sessions per run
+  EdgeSummary mean;              // every other field: the mean over the runs
 };
+
+// Mean of `field` over `runs`.
+template <class F>
+double mean_over(const std::vector<const Job*>& runs, F field) {
+  double sum = 0;
+  for (const Job* j : runs) sum += field(j->result.summary);
+  return runs.empty() ? 0.0 : sum / static_cast<double>(runs.size());
+}
 
 std::vector<Row> rows_of(const std::vector<Job>& jobs) {
   std::vector<Row> rows;
@@ -49,10 +52,23 @@ std::vector<Row> rows_of(const std::vector<Job>& jobs) {
     auto it = std::find_if(rows.begin(), rows.end(),
                            [&](const Row& r) { return r.allocator == j.allocator && r.priors == j.priors; });
     if (it == rows.end()) {
-      rows.push_back({j.allocator, j.priors, {}});
+      rows.push_back({j.allocator, j.priors, {}, 0.0, {}});
       it = rows.end() - 1;
     }
     it->runs.push_back(&j);
+  }
+  for (auto& r : rows) {
+    const auto& runs = r.runs;
+    r.finished_sessions = mean_over(runs, [](const EdgeSummary& e) { return static_cast<double>(e.sessions); });
+    r.mean.min_qoe = mean_over(runs, [](const EdgeSummary& e) { return e.min_qoe; });
+    r.mean.p10_qoe = mean_over(runs, [](const EdgeSummary& e) { return e.p10_qoe; });
+    r.mean.mean_qoe = mean_over(runs, [](const EdgeSummary& e) { return e.mean_qoe; });
+    r.mean.jain_qoe = mean_over(runs, [](const EdgeSummary& e) { return e.jain_qoe; });
+    r.mean.rebuffer_ratio = mean_over(runs, [](const EdgeSummary& e) { return e.rebuffer_ratio; });
+    r.mean.utilisation = mean_over(runs, [](const EdgeSummary& e) { return e.utilisation; });
+    r.mean.mean_switches = mean_over(runs, [](const EdgeSummary& e) { return e.mean_switches; });
+    r.mean.mean_bitrate_bps = mean_over(runs, [](const EdgeSummary& e) { return e.mean_bitrate_bps; });
+    r.mean.startup_qoe = mean_over(runs, [](const EdgeSummary& e) { return e.startup_qoe; });
   }
   return rows;
 }
@@ -64,16 +80,9 @@ std::string allocation_csv(const std::vector<Row>& rows, std::size_t slots) {
   for (const auto& r : rows) {
     out += fmt::format("{},{},{},{},{:.1f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.4f},{:.1f},{:.6f}\n",
                        detail::csv_quote(r.allocator), r.priors ? "on" : "off", slots, r.runs.size(),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return static_cast<double>(s.sessions); }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.min_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.p10_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.mean_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.jain_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.rebuffer_ratio; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.utilisation; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.mean_switches; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.mean_bitrate_bps; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.startup_qoe; }));
+                       r.finished_sessions, r.mean.min_qoe, r.mean.p10_qoe, r.mean.mean_qoe, r.mean.jain_qoe,
+                       r.mean.rebuffer_ratio, r.mean.utilisation, r.mean.mean_switches, r.mean.mean_bitrate_bps,
+                       r.mean.startup_qoe);
   }
   return out;
 }
@@ -86,15 +95,9 @@ std::string allocation_table(const std::vector<Row>& rows, std::size_t slots, st
       slots, traces);
   for (const auto& r : rows) {
     out += fmt::format("| {} | {} | {:.3f} | {:.3f} | {:.3f} | {:.3f} | {:.2f} | {:.1f} | {:.1f} | {:.3f} |\n",
-                       r.allocator, r.priors ? "on" : "off",
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.min_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.p10_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.mean_qoe; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.jain_qoe; }),
-                       100 * row_mean(r.runs, [](const EdgeSummary& s) { return s.rebuffer_ratio; }),
-                       100 * row_mean(r.runs, [](const EdgeSummary& s) { return s.utilisation; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.mean_switches; }),
-                       row_mean(r.runs, [](const EdgeSummary& s) { return s.startup_qoe; }));
+                       r.allocator, r.priors ? "on" : "off", r.mean.min_qoe, r.mean.p10_qoe, r.mean.mean_qoe,
+                       r.mean.jain_qoe, 100 * r.mean.rebuffer_ratio, 100 * r.mean.utilisation, r.mean.mean_switches,
+                       r.mean.startup_qoe);
   }
   return out;
 }
