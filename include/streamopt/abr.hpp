@@ -19,6 +19,13 @@ class AbrController {
   /// Picks the rung (and an optional wait) for `state.next_segment`.
   /// The returned rung is always a valid index into the manifest.
   [[nodiscard]] virtual Decision decide(const PlayerState& state) = 0;
+  /// Called by the player during a download (at its progress events):
+  /// returns the rung to abandon this request for and fetch instead, or
+  /// kNoRung to let it finish. The default never abandons.
+  [[nodiscard]] virtual std::size_t should_abandon(const DownloadProgress& progress) {
+    (void)progress;
+    return kNoRung;
+  }
   /// Forgets per-session state.
   virtual void reset() = 0;
   /// The registry name without options (e.g. "robust_mpc" for a controller

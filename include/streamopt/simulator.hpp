@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ struct SimConfig {
   double startup_threshold_s = 4.0;  ///< standard mode: playback starts at this much buffer
   std::size_t segment_count = 0;     ///< segments per session; 0 = all of the manifest
   std::size_t initial_rung = kNoRung;  ///< force the first segment's rung (kNoRung: ask the controller)
+  /// Standard mode: a download's progress events (where a controller may
+  /// abandon it, `AbrController::should_abandon`) come this often, seconds
+  /// after the request; 0 = none. Pensieve mode has none.
+  double progress_interval_s = 0.1;
 
   /// Pensieve's fixed_env.py: 80 ms RTT, 95 % payload, 60 s buffer cap with
   /// 500 ms sleeps, 48 segments, first segment at rung 1.
@@ -55,8 +60,15 @@ struct SegmentRecord {
   double download_time_s = 0;    ///< request to last byte, RTT included
   double sleep_s = 0;            ///< time spent waiting after the download (buffer full)
   double delay_s = 0;            ///< controller-requested wait before the request
+  std::size_t abandoned_rung = kNoRung;  ///< rung of an abandoned first request, kNoRung if none
+  std::uint64_t abandoned_bytes = 0;     ///< bytes received by the abandoned request (wasted)
+  double abandoned_s = 0;                ///< seconds spent on it (part of download_time_s)
   QoeTerms qoe;                  ///< QoE of this segment
 };
+
+/// Asked at a download's progress events: the rung to abandon the request
+/// for (fetched anew at once), or kNoRung to let it finish. Empty = never.
+using AbandonHook = std::function<std::size_t(const DownloadProgress&)>;
 
 /// A whole session.
 struct SessionResult {
@@ -85,9 +97,11 @@ class SimulatedPlayer {
   /// segment), or kNoRung when the controller decides.
   [[nodiscard]] std::size_t forced_rung() const;
   /// Plays the next segment at `decision.rung` after `decision.delay_s`
-  /// (clamped to the buffer) and returns the report for `on_download()`.
+  /// (clamped to the buffer) and returns the report for `on_download()`
+  /// (of the request that completed). At each progress event `abandon` may
+  /// replace the request by one at another rung, once per segment.
   /// Throws `Error` when done, or on an out-of-range rung or invalid delay.
-  DownloadReport play(const Decision& decision);
+  DownloadReport play(const Decision& decision, const AbandonHook& abandon = {});
   /// Records of the segments played so far.
   [[nodiscard]] const std::vector<SegmentRecord>& records() const;
   /// The records and their statistics (a copy).
@@ -101,7 +115,8 @@ class SimulatedPlayer {
 };
 
 /// Plays one session of `manifest` over `trace`, asking `abr` before every
-/// segment (except a forced first one) and reporting every download to it.
+/// segment (except a forced first one), at each download's progress events
+/// (`should_abandon`), and reporting every download to it.
 /// Resets `abr` first. Throws `Error` on an invalid trace or config, or when
 /// the controller returns an out-of-range rung.
 SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,

@@ -36,6 +36,7 @@ const DownloadReport& check_report(const DownloadReport& r, const Manifest& m) {
   }
   if (!std::isfinite(r.start_time_s)) throw Error(fmt::format("report.start_time_s = {} must be finite", r.start_time_s));
   check_range(r.download_time_s, kMinDownloadTimeS, kMaxSessionTimeS, "report.download_time_s");
+  if (r.transfer_time_s != 0) check_range(r.transfer_time_s, kMinDownloadTimeS, r.download_time_s, "report.transfer_time_s");
   return r;
 }
 
@@ -52,6 +53,12 @@ const PlayerState& check_state(const PlayerState& s, const Manifest& m) {
                             after, s.next_segment));
   }
   if (s.last_rung != kNoRung) check_rung(s.last_rung, m, "state.last_rung");
+  if (s.live) {
+    check_range(s.latency_s, 0.0, kMaxSessionTimeS, "state.latency_s");
+    check_range(s.target_latency_s, 0.0, kMaxSessionTimeS, "state.target_latency_s");
+    check_range(s.live_edge_s, 0.0, kMaxSessionTimeS, "state.live_edge_s");
+    check_range(s.playback_rate, 0.1, 10.0, "state.playback_rate");
+  }
   return s;
 }
 
@@ -68,7 +75,18 @@ class CheckedController final : public AbrController {
       throw Error(fmt::format("controller {} decided rung {} with delay {} s for a {}-rung ladder", inner_->name(),
                               d.rung, d.delay_s, manifest_->rung_count()));
     }
+    if (!std::isfinite(d.playback_rate) || d.playback_rate < 0) {
+      throw Error(fmt::format("controller {} asked for playback rate {}", inner_->name(), d.playback_rate));
+    }
     return d;
+  }
+  std::size_t should_abandon(const DownloadProgress& progress) override {
+    const std::size_t rung = inner_->should_abandon(progress);
+    if (rung != kNoRung && rung >= manifest_->rung_count()) {
+      throw Error(fmt::format("controller {} abandoned for rung {} of a {}-rung ladder", inner_->name(), rung,
+                              manifest_->rung_count()));
+    }
+    return rung;
   }
   void reset() override { inner_->reset(); }
   [[nodiscard]] std::string name() const override { return inner_->name(); }

@@ -41,6 +41,12 @@ class LoopingLink {
   double download_s(std::uint64_t bytes);
   // Lets the clock run for `seconds`.
   void idle_s(double seconds) { clock_s_ += seconds; }
+  // Link clock, seconds since the trace's first sample.
+  [[nodiscard]] double clock_s() const { return clock_s_; }
+  // The RTT spent before a download's first byte.
+  [[nodiscard]] double rtt_s() const { return rtt_s_; }
+  // The capacity the link carries bytes at (payload fraction applied).
+  [[nodiscard]] const LoopedCapacity& capacity() const { return *capacity_; }
 
  private:
   std::shared_ptr<const LoopedCapacity> capacity_;

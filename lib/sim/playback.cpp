@@ -26,6 +26,9 @@ const SimConfig& checked(const SimConfig& c, const Manifest& m) {
     throw Error(fmt::format("simulator: session of {} segments but the manifest has {}", c.segment_count,
                             m.segment_count()));
   }
+  if (bad(c.progress_interval_s)) {
+    throw Error(fmt::format("simulator: progress_interval_s {} must be >= 0", c.progress_interval_s));
+  }
   if (c.initial_rung != kNoRung && c.initial_rung >= m.rung_count()) {
     throw Error(fmt::format("simulator: initial rung {} is not in the {}-rung ladder", c.initial_rung,
                             m.rung_count()));
@@ -47,6 +50,7 @@ PlaybackSession::PlaybackSession(const NetworkTrace& trace, const Manifest& mani
                                  const SimConfig& config)
     : manifest_(&manifest),
       total_(config.segment_count ? config.segment_count : manifest.segment_count()),
+      progress_interval_s_(config.progress_interval_s),
       mode_(make_mode(trace, checked(config, manifest))) {}
 
 double PlaybackSession::buffer_s() const {
@@ -61,14 +65,13 @@ double PlaybackSession::startup_delay_s() const {
   return std::visit([](const auto& m) { return m.startup_delay_s(); }, mode_);
 }
 
-SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, double delay_s) {
+SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, double delay_s,
+                                     const AbandonHook& abandon) {
   SegmentRecord rec;
   rec.segment = segment;
   rec.rung = rung;
   rec.bitrate_bps = manifest_->bitrate_bps(rung);
   rec.size_bytes = manifest_->segment_size_bytes(segment, rung);
-  const double segment_s = manifest_->segment_duration_s();
-  const std::size_t total = total_;
   std::visit(
       [&](auto& m) {
         rec.delay_s = m.playing() ? std::min(delay_s, m.buffer_s()) : 0.0;
@@ -76,7 +79,9 @@ SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, doub
           m.wait(rec.delay_s);
           clock_s_ += rec.delay_s;
         }
-        m.download(rec, segment_s, total);
+        const DownloadContext context{manifest_, total_, clock_s_, progress_interval_s_,
+                                      abandon ? &abandon : nullptr};
+        m.download(rec, context);
       },
       mode_);
   clock_s_ += rec.download_time_s + rec.sleep_s;

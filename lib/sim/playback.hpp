@@ -8,6 +8,7 @@
 
 #include <variant>
 
+#include "sim/download_context.hpp"
 #include "sim/playback_pensieve.hpp"
 #include "sim/playback_standard.hpp"
 #include "streamopt/manifest.hpp"
@@ -16,7 +17,7 @@
 namespace streamopt::sim {
 
 // Every playback mode; each has buffer_s(), playing(), startup_delay_s(),
-// wait(seconds) and download(record, segment_s, total_segments).
+// wait(seconds) and download(record, context).
 using PlaybackMode = std::variant<PensievePlayback, StandardPlayback>;
 
 class PlaybackSession {
@@ -37,13 +38,15 @@ class PlaybackSession {
   [[nodiscard]] double startup_delay_s() const;
 
   // Waits `delay_s` (clamped to the buffer; ignored before playback), then
-  // fetches `segment` at `rung`, then waits while the buffer is above the
-  // cap. Returns the record without its QoE terms.
-  SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s);
+  // fetches `segment` at `rung` (which `abandon` may replace mid-download
+  // where the mode has progress events), then waits while the buffer is
+  // above the cap. Returns the record without its QoE terms.
+  SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s, const AbandonHook& abandon = {});
 
  private:
   const Manifest* manifest_;
   std::size_t total_;
+  double progress_interval_s_;
   PlaybackMode mode_;
   double clock_s_ = 0;
 };

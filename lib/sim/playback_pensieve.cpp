@@ -15,7 +15,8 @@ void PensievePlayback::wait(double seconds) {
   buffer_ms_ -= seconds * 1000.0;
 }
 
-void PensievePlayback::download(SegmentRecord& rec, double segment_s, std::size_t /*total_segments*/) {
+void PensievePlayback::download(SegmentRecord& rec, const DownloadContext& context) {
+  const double segment_s = context.segment_s();
   const double delay_ms = link_.download_ms(rec.size_bytes);
   const double rebuf_ms = std::max(delay_ms - buffer_ms_, 0.0);
   buffer_ms_ = std::max(buffer_ms_ - delay_ms, 0.0) + segment_s * 1000.0;

@@ -4,6 +4,7 @@
 // match the reference bit for bit. Playback counts as started from the first
 // request (the first download's stall is the start-up delay).
 
+#include "sim/download_context.hpp"
 #include "sim/link.hpp"
 #include "streamopt/simulator.hpp"
 
@@ -18,8 +19,9 @@ class PensievePlayback {
   // Lets `seconds` pass without downloading; the buffer drains by as much.
   void wait(double seconds);
   // Downloads `rec.size_bytes` for `rec.segment` and fills the record's
-  // download time, stall, sleep and buffer.
-  void download(SegmentRecord& rec, double segment_s, std::size_t total_segments);
+  // download time, stall, sleep and buffer (no progress events: the
+  // reference has none).
+  void download(SegmentRecord& rec, const DownloadContext& context);
 
  private:
   PensieveLink link_;

@@ -74,7 +74,7 @@ std::size_t SimulatedPlayer::forced_rung() const {
   return impl_->records.empty() ? impl_->config.initial_rung : kNoRung;
 }
 
-DownloadReport SimulatedPlayer::play(const Decision& decision) {
+DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook& abandon) {
   if (done()) throw Error("simulator: the session is over, no segment left to play");
   const Manifest& m = *impl_->manifest;
   if (decision.rung >= m.rung_count()) {
@@ -86,10 +86,16 @@ DownloadReport SimulatedPlayer::play(const Decision& decision) {
   const std::size_t k = impl_->records.size();
   const std::size_t prev = k ? impl_->records.back().rung : kNoRung;
   const double request_time_s = impl_->session.clock_s();
-  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s);
+  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s, abandon);
   rec.qoe = impl_->qoe->segment(rec.rung, prev, k, rec.rebuffer_s);
   impl_->records.push_back(rec);
-  return {k, rec.rung, rec.size_bytes, request_time_s + rec.delay_s, rec.download_time_s};
+  DownloadReport report;
+  report.segment = k;
+  report.rung = rec.rung;
+  report.size_bytes = rec.size_bytes;
+  report.start_time_s = request_time_s + rec.delay_s + rec.abandoned_s;
+  report.download_time_s = rec.download_time_s - rec.abandoned_s;
+  return report;
 }
 
 const std::vector<SegmentRecord>& SimulatedPlayer::records() const { return impl_->records; }
@@ -113,7 +119,7 @@ SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrC
     if (d.rung == kNoRung) d = abr.decide(player.state());
     DownloadReport report;
     try {
-      report = player.play(d);
+      report = player.play(d, [&abr](const DownloadProgress& p) { return abr.should_abandon(p); });
     } catch (const Error& e) {
       throw Error(fmt::format("controller {}: {}", abr.name(), e.what()));
     }

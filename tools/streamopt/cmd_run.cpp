@@ -143,6 +143,7 @@ class Recorder final : public AbrController {
     decisions.emplace_back(s.next_segment, d);
     return d;
   }
+  std::size_t should_abandon(const DownloadProgress& p) override { return inner_->should_abandon(p); }
   void reset() override {
     inner_->reset();
     decisions.clear();
