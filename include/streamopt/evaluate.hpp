@@ -60,6 +60,13 @@ struct AggregateRow {
   double mean_bitrate_bps = 0;         ///< mean of session mean bitrates
   double rebuffer_ratio = 0;           ///< mean of session rebuffer ratios
   double switches = 0;                 ///< mean switches per session
+  // Live mode only (`live` true; the formats add these columns then):
+  bool live = false;                   ///< the sessions were live
+  double live_latency_mean_s = 0;      ///< mean of session time-average latencies
+  double live_latency_p95_s = 0;       ///< mean of session 95th-percentile latencies
+  double time_at_target = 0;           ///< mean share of time within 0.5 s of the target latency
+  double playback_rate_changes = 0;    ///< mean playback-rate changes per session
+  double resyncs = 0;                  ///< mean re-syncs per session
 };
 
 /// Everything an evaluation produced.
@@ -89,7 +96,8 @@ std::string format_csv(const EvaluationResult& result);
 std::string format_json(const EvaluationResult& result);
 /// One row per session, in `result.sessions` order (algorithm-major, then
 /// set, then trace), under the header
-/// `trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,rebuffer_s,rebuffer_ratio,switches,startup_s`.
+/// `trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,rebuffer_s,rebuffer_ratio,switches,startup_s`
+/// and, when the sessions were live, `live_latency_mean_s,live_latency_p95_s,time_at_target,playback_rate_changes,resyncs`.
 /// Text fields are quoted (a `"` doubled); numbers are written in the
 /// shortest form that reads back to the same double; `startup_s` is
 /// `SessionStats::startup_delay_s`.

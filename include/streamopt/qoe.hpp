@@ -12,12 +12,21 @@
 
 namespace streamopt {
 
-/// Per-segment QoE split into its parts: total = utility - rebuffer - smoothness.
+/// Per-segment QoE split into its parts: total = utility - rebuffer -
+/// smoothness - latency - speed (the last two only for live playback).
 struct QoeTerms {
   double utility = 0;              ///< q(R) of the segment's rung
   double rebuffer_penalty = 0;     ///< rebuffer weight x stall seconds
   double smoothness_penalty = 0;   ///< smoothness weight x |q(R) - q(R_prev)|
-  double total = 0;                ///< utility - rebuffer_penalty - smoothness_penalty
+  double latency_penalty = 0;      ///< live: latency weight x latency seconds
+  double speed_penalty = 0;        ///< live: speed weight x |1 - playback rate|
+  double total = 0;                ///< utility minus every penalty
+};
+
+/// What live playback adds to a segment's QoE.
+struct LiveQoeInput {
+  double latency_s = 0;      ///< live latency when the segment arrived
+  double playback_rate = 1;  ///< playback speed then
 };
 
 /// Which utility q(R) the model uses.
@@ -45,9 +54,19 @@ class QoeModel {
   /// smoothness term).
   [[nodiscard]] QoeTerms segment(std::size_t rung, std::size_t prev_rung, std::size_t segment,
                                  double rebuffer_s) const;
+  /// QoE of one segment of a live session: `segment()` less the latency and
+  /// playback-speed terms of the low-latency literature (LoL+ / the ACM MMSys
+  /// 2020 Twitch grand challenge): latency x w, with w = `latency_low` up to
+  /// `latency_threshold_s` and `latency_high` above, and `speed` x |1 - rate|.
+  [[nodiscard]] QoeTerms live_segment(std::size_t rung, std::size_t prev_rung, std::size_t segment,
+                                      double rebuffer_s, const LiveQoeInput& live) const;
   [[nodiscard]] QoeKind kind() const { return kind_; }                        ///< utility kind
   [[nodiscard]] double rebuffer_penalty_per_s() const { return rebuffer_; }    ///< mu
   [[nodiscard]] double smoothness_weight() const { return smoothness_; }       ///< lambda
+  [[nodiscard]] double latency_low_weight() const { return latency_low_; }     ///< per s up to the threshold
+  [[nodiscard]] double latency_high_weight() const { return latency_high_; }   ///< per s above it
+  [[nodiscard]] double latency_threshold_s() const { return latency_threshold_s_; }  ///< 1.1 s by default
+  [[nodiscard]] double speed_weight() const { return speed_; }                 ///< per unit |1 - rate|
   [[nodiscard]] const std::string& spec() const { return spec_; }              ///< canonical spec
 
  private:
@@ -55,6 +74,10 @@ class QoeModel {
   QoeKind kind_;
   double rebuffer_;
   double smoothness_;
+  double latency_low_ = 0;
+  double latency_high_ = 0;
+  double latency_threshold_s_ = 1.1;
+  double speed_ = 0;
   std::vector<double> table_;  // per-rung utility for lin/log/hd
   std::string spec_;
 };
@@ -74,6 +97,15 @@ struct SessionStats {
   double startup_delay_s = 0;       ///< time to first frame
   std::size_t switches = 0;         ///< number of rung changes
   double mean_switch_bps = 0;       ///< mean |bitrate change| per switch (0 without switches)
+  double latency_penalty_per_segment = 0;  ///< live: mean latency penalty over segments 2..N
+  double speed_penalty_per_segment = 0;    ///< live: mean speed penalty over segments 2..N
+  // Live sessions only (zero otherwise), over playing time since start-up:
+  bool live = false;                ///< the session was live
+  double live_latency_mean_s = 0;   ///< time-average latency
+  double live_latency_p95_s = 0;    ///< 95th percentile of latency over time
+  double time_at_target = 0;        ///< share of time within 0.5 s of the target latency
+  std::size_t playback_rate_changes = 0;  ///< times the playback speed changed
+  std::size_t resyncs = 0;          ///< seeks back to the target latency (DVR window, max drift)
 };
 
 /// True for the segments a session's score counts: 2..N (index >= 1), the

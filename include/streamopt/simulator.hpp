@@ -20,6 +20,20 @@ namespace streamopt {
 enum class SimMode {
   pensieve,  ///< bit-for-bit the public Pensieve test simulator (fixed_env.py)
   standard,  ///< configurable player model ("default" on the CLI)
+  live,      ///< a live stream: segments (CMAF chunks) appear at the live edge, latency, playback rate
+};
+
+/// Live-mode parameters (`SimMode::live`); defaults follow dash.js v5's
+/// low-latency settings where it has one.
+struct LiveConfig {
+  double target_latency_s = 3.0;     ///< latency the player starts at and steers to
+  double chunk_s = 0.5;              ///< CMAF chunk duration; 0 = whole segments (no chunked transfer)
+  double min_playback_rate = 0.5;    ///< slowest catch-up speed (dash.js: 1 - 0.5)
+  double max_playback_rate = 1.5;    ///< fastest catch-up speed (dash.js: 1 + 0.5)
+  double dvr_window_s = 30.0;        ///< a player whose next segment left this window re-syncs
+  double max_drift_s = 0;            ///< re-sync (seek to target) past target + this; 0 = never (dash.js maxDrift)
+  bool catchup = true;               ///< dash.js's default catch-up when the controller sets no rate
+  bool chunk_aware_throughput = true;  ///< reports carry transfer_time_s (dash.js low-latency throughput)
 };
 
 /// Simulator parameters. Use `SimConfig::pensieve()` or `SimConfig::standard()`.
@@ -36,6 +50,7 @@ struct SimConfig {
   /// abandon it, `AbrController::should_abandon`) come this often, seconds
   /// after the request; 0 = none. Pensieve mode has none.
   double progress_interval_s = 0.1;
+  LiveConfig live;                   ///< live mode only
 
   /// Pensieve's fixed_env.py: 80 ms RTT, 95 % payload, 60 s buffer cap with
   /// 500 ms sleeps, 48 segments, first segment at rung 1.
@@ -44,7 +59,10 @@ struct SimConfig {
   /// starting once `startup_threshold_s` (4 s) is buffered or the last
   /// segment arrived, all segments of the manifest.
   static SimConfig standard();
-  /// Parses "pensieve" or "default".
+  /// The live player: the standard link, CMAF chunks, playback from the
+  /// first 0.5 s of media, dash.js's default catch-up (LiveConfig).
+  static SimConfig live_stream();
+  /// Parses "pensieve", "default" or "live".
   static SimConfig from_name(std::string_view mode);
 };
 
@@ -63,6 +81,9 @@ struct SegmentRecord {
   std::size_t abandoned_rung = kNoRung;  ///< rung of an abandoned first request, kNoRung if none
   std::uint64_t abandoned_bytes = 0;     ///< bytes received by the abandoned request (wasted)
   double abandoned_s = 0;                ///< seconds spent on it (part of download_time_s)
+  double transfer_time_s = 0;            ///< live: seconds the link delivered bytes (no encoder waits)
+  double latency_s = 0;                  ///< live: latency when the download finished
+  double playback_rate = 1;              ///< live: playback speed when the download finished
   QoeTerms qoe;                  ///< QoE of this segment
 };
 

@@ -44,9 +44,26 @@ QoeModel::QoeModel(std::string_view spec_text, const Manifest& manifest) : manif
   }
   rebuffer_ = o.get_double("rebuffer", default_rebuffer);
   smoothness_ = o.get_double("smoothness", 1.0);
-  if (rebuffer_ < 0 || smoothness_ < 0) throw Error(fmt::format("qoe {}: weights must be >= 0", spec.name));
+  // Live terms: LoL+'s weights (0.05 x the lowest rung's and 0.1 x the top
+  // rung's reward per second of latency, the lowest rung's per unit of speed
+  // change) in this model's utility units.
+  const double lowest = utility(0, 0);
+  const double highest = utility(rungs - 1, 0);
+  const bool live_given = o.has("latency_low") || o.has("latency_high") || o.has("latency_threshold_s") ||
+                          o.has("speed");
+  latency_low_ = o.get_double("latency_low", 0.05 * lowest);
+  latency_high_ = o.get_double("latency_high", 0.1 * highest);
+  latency_threshold_s_ = o.get_double("latency_threshold_s", 1.1);
+  speed_ = o.get_double("speed", lowest);
+  for (const double w : {rebuffer_, smoothness_, latency_low_, latency_high_, latency_threshold_s_, speed_}) {
+    if (!(w >= 0) || !std::isfinite(w)) throw Error(fmt::format("qoe {}: weights must be finite and >= 0", spec.name));
+  }
   o.check_all_used();
   spec_ = fmt::format("{}:rebuffer={},smoothness={}", spec.name, rebuffer_, smoothness_);
+  if (live_given) {
+    spec_ += fmt::format(",latency_low={},latency_high={},latency_threshold_s={},speed={}", latency_low_,
+                         latency_high_, latency_threshold_s_, speed_);
+  }
 }
 
 double QoeModel::utility(std::size_t rung, std::size_t segment) const {
@@ -68,6 +85,16 @@ QoeTerms QoeModel::segment(std::size_t rung, std::size_t prev_rung, std::size_t 
   return t;
 }
 
+QoeTerms QoeModel::live_segment(std::size_t rung, std::size_t prev_rung, std::size_t segment, double rebuffer_s,
+                                const LiveQoeInput& live) const {
+  QoeTerms t = this->segment(rung, prev_rung, segment, rebuffer_s);
+  const double weight = live.latency_s <= latency_threshold_s_ ? latency_low_ : latency_high_;
+  t.latency_penalty = weight * live.latency_s;
+  t.speed_penalty = speed_ * std::fabs(1.0 - live.playback_rate);
+  t.total -= t.latency_penalty + t.speed_penalty;
+  return t;
+}
+
 void SessionStatsBuilder::add(std::size_t rung, double bitrate_bps, double rebuffer_s, const QoeTerms& qoe) {
   const std::size_t index = s_.segments++;
   s_.qoe_sum += qoe.total;
@@ -78,6 +105,8 @@ void SessionStatsBuilder::add(std::size_t rung, double bitrate_bps, double rebuf
     s_.utility_per_segment += qoe.utility;
     s_.rebuffer_penalty_per_segment += qoe.rebuffer_penalty;
     s_.smoothness_penalty_per_segment += qoe.smoothness_penalty;
+    s_.latency_penalty_per_segment += qoe.latency_penalty;
+    s_.speed_penalty_per_segment += qoe.speed_penalty;
     s_.rebuffer_s += rebuffer_s;
     if (rung != last_rung_) {
       ++s_.switches;
@@ -98,12 +127,16 @@ SessionStats SessionStatsBuilder::finish(double startup_delay_s) const {
     s.utility_per_segment = first_.utility;
     s.rebuffer_penalty_per_segment = first_.rebuffer_penalty;
     s.smoothness_penalty_per_segment = 0;
+    s.latency_penalty_per_segment = first_.latency_penalty;
+    s.speed_penalty_per_segment = first_.speed_penalty;
   }
   const double scored = s.segments > 1 ? n - 1 : 1;
   s.qoe_per_segment = s.qoe_sum_pensieve / scored;
   s.utility_per_segment /= scored;
   s.rebuffer_penalty_per_segment /= scored;
   s.smoothness_penalty_per_segment /= scored;
+  s.latency_penalty_per_segment /= scored;
+  s.speed_penalty_per_segment /= scored;
   s.mean_bitrate_bps = bitrate_sum_bps_ / n;
   s.rebuffer_ratio = s.rebuffer_s / (s.rebuffer_s + n * segment_duration_s_);
   s.mean_switch_bps = s.switches ? switch_sum_bps_ / static_cast<double>(s.switches) : 0.0;

@@ -15,6 +15,7 @@ struct DownloadContext {
   double request_clock_s = 0;          // session clock when the request is sent
   double progress_interval_s = 0;      // progress events this often (0 = none)
   const AbandonHook* abandon = nullptr;  // asked at progress events; may be empty
+  double playback_rate = 0;            // live: the controller's playback rate (0 = none)
   // Media seconds per segment.
   [[nodiscard]] double segment_s() const { return manifest->segment_duration_s(); }
 };

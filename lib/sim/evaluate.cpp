@@ -156,6 +156,12 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
         row.mean_bitrate_bps += st.mean_bitrate_bps;
         row.rebuffer_ratio += st.rebuffer_ratio;
         row.switches += static_cast<double>(st.switches);
+        row.live = row.live || st.live;
+        row.live_latency_mean_s += st.live_latency_mean_s;
+        row.live_latency_p95_s += st.live_latency_p95_s;
+        row.time_at_target += st.time_at_target;
+        row.playback_rate_changes += static_cast<double>(st.playback_rate_changes);
+        row.resyncs += static_cast<double>(st.resyncs);
       }
       row.sessions = session_qoe.size();
       if (row.sessions) {
@@ -167,6 +173,11 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
         row.mean_bitrate_bps /= n;
         row.rebuffer_ratio /= n;
         row.switches /= n;
+        row.live_latency_mean_s /= n;
+        row.live_latency_p95_s /= n;
+        row.time_at_target /= n;
+        row.playback_rate_changes /= n;
+        row.resyncs /= n;
         const double oracle = oracle_mean[s];
         row.percent_of_oracle = oracle > 0 ? 100.0 * (qoe_sum / n) / oracle : std::nan("");
       }
@@ -188,6 +199,10 @@ std::string number(double v, int digits) {
 // A CSV text field: always quoted, a quote doubled.
 using detail::csv_quote;
 
+bool any_live(const EvaluationResult& result) {
+  return std::any_of(result.rows.begin(), result.rows.end(), [](const AggregateRow& r) { return r.live; });
+}
+
 }  // namespace
 
 std::string format_markdown_table(const EvaluationResult& result) {
@@ -204,6 +219,16 @@ std::string format_markdown_table(const EvaluationResult& result) {
                        number(r.p90_session_qoe, 2), number(r.mean_bitrate_bps / 1000.0, 0),
                        number(100.0 * r.rebuffer_ratio, 2), number(r.switches, 1));
   }
+  if (any_live(result)) {
+    out += "\n| algorithm | traces | latency mean s | latency p95 s | time at target % | rate changes | re-syncs |\n"
+           "|---|---|---:|---:|---:|---:|---:|\n";
+    for (const auto& r : result.rows) {
+      out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", r.algorithm, r.trace_set,
+                         number(r.live_latency_mean_s, 2), number(r.live_latency_p95_s, 2),
+                         number(100.0 * r.time_at_target, 1), number(r.playback_rate_changes, 1),
+                         number(r.resyncs, 2));
+    }
+  }
   return out;
 }
 
@@ -211,13 +236,18 @@ std::string format_csv(const EvaluationResult& result) {
   std::string out =
       "algorithm,trace_set,sessions,qoe_per_segment,utility_per_segment,rebuffer_penalty_per_segment,"
       "smoothness_penalty_per_segment,percent_of_oracle,p10_session_qoe,p50_session_qoe,"
-      "p90_session_qoe,mean_bitrate_bps,rebuffer_ratio,switches\n";
+      "p90_session_qoe,mean_bitrate_bps,rebuffer_ratio,switches";
+  const bool live = any_live(result);
+  out += live ? ",live_latency_mean_s,live_latency_p95_s,time_at_target,playback_rate_changes,resyncs\n" : "\n";
   for (const auto& r : result.rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_quote(r.algorithm), csv_quote(r.trace_set),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}", csv_quote(r.algorithm), csv_quote(r.trace_set),
                        r.sessions, r.qoe_per_segment, r.utility_per_segment, r.rebuffer_penalty_per_segment,
                        r.smoothness_penalty_per_segment, r.percent_of_oracle, r.p10_session_qoe,
                        r.p50_session_qoe, r.p90_session_qoe, r.mean_bitrate_bps, r.rebuffer_ratio,
                        r.switches);
+    out += live ? fmt::format(",{},{},{},{},{}\n", r.live_latency_mean_s, r.live_latency_p95_s, r.time_at_target,
+                              r.playback_rate_changes, r.resyncs)
+                : "\n";
   }
   return out;
 }
@@ -241,6 +271,14 @@ std::string format_json(const EvaluationResult& result) {
                            {"mean_bitrate_bps", num(r.mean_bitrate_bps)},
                            {"rebuffer_ratio", num(r.rebuffer_ratio)},
                            {"switches", num(r.switches)}});
+    if (r.live) {
+      auto& row = doc["rows"].back();
+      row["live_latency_mean_s"] = num(r.live_latency_mean_s);
+      row["live_latency_p95_s"] = num(r.live_latency_p95_s);
+      row["time_at_target"] = num(r.time_at_target);
+      row["playback_rate_changes"] = num(r.playback_rate_changes);
+      row["resyncs"] = num(r.resyncs);
+    }
   }
   doc["sessions"] = nlohmann::json::array();
   for (const auto& s : result.sessions) {
@@ -258,6 +296,14 @@ std::string format_json(const EvaluationResult& result) {
                                {"startup_delay_s", st.startup_delay_s},
                                {"switches", st.switches},
                                {"mean_switch_bps", st.mean_switch_bps}});
+    if (st.live) {
+      auto& session = doc["sessions"].back();
+      session["live_latency_mean_s"] = st.live_latency_mean_s;
+      session["live_latency_p95_s"] = st.live_latency_p95_s;
+      session["time_at_target"] = st.time_at_target;
+      session["playback_rate_changes"] = st.playback_rate_changes;
+      session["resyncs"] = st.resyncs;
+    }
   }
   return doc.dump(1) + "\n";
 }
@@ -265,12 +311,17 @@ std::string format_json(const EvaluationResult& result) {
 std::string format_sessions_csv(const EvaluationResult& result) {
   std::string out =
       "trace_set,trace,algorithm,segments,qoe_per_segment,mean_bitrate_bps,rebuffer_s,rebuffer_ratio,switches,"
-      "startup_s\n";
+      "startup_s";
+  const bool live = any_live(result);
+  out += live ? ",live_latency_mean_s,live_latency_p95_s,time_at_target,playback_rate_changes,resyncs\n" : "\n";
   for (const auto& s : result.sessions) {
     const auto& st = s.stats;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", csv_quote(s.trace_set), csv_quote(s.trace), csv_quote(s.algorithm),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{}", csv_quote(s.trace_set), csv_quote(s.trace), csv_quote(s.algorithm),
                        st.segments, st.qoe_per_segment, st.mean_bitrate_bps, st.rebuffer_s, st.rebuffer_ratio,
                        st.switches, st.startup_delay_s);
+    out += live ? fmt::format(",{},{},{},{},{}\n", st.live_latency_mean_s, st.live_latency_p95_s, st.time_at_target,
+                              st.playback_rate_changes, st.resyncs)
+                : "\n";
   }
   return out;
 }

@@ -78,6 +78,9 @@ class PlanController final : public AbrController {
 OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
                           const QoeModel& qoe, const OracleOptions& options) {
   validate_trace(trace);
+  if (config.mode == SimMode::live) {
+    throw Error("oracle: live mode is not supported (the plan's latency and playback rate have no offline optimum here)");
+  }
   if (!(options.time_step_s > 0) || !(options.buffer_step_s > 0)) {
     throw Error("oracle: time_step_s and buffer_step_s must be > 0");
   }

@@ -36,8 +36,9 @@ const SimConfig& checked(const SimConfig& c, const Manifest& m) {
   return c;
 }
 
-PlaybackMode make_mode(const NetworkTrace& trace, const SimConfig& config) {
+PlaybackMode make_mode(const NetworkTrace& trace, const SimConfig& config, const Manifest& manifest) {
   switch (config.mode) {
+    case SimMode::live: return LivePlayback(trace, config, manifest.segment_duration_s());
     case SimMode::pensieve: return PensievePlayback(trace, config);
     case SimMode::standard: return StandardPlayback(trace, config);
   }
@@ -51,7 +52,7 @@ PlaybackSession::PlaybackSession(const NetworkTrace& trace, const Manifest& mani
     : manifest_(&manifest),
       total_(config.segment_count ? config.segment_count : manifest.segment_count()),
       progress_interval_s_(config.progress_interval_s),
-      mode_(make_mode(trace, checked(config, manifest))) {}
+      mode_(make_mode(trace, checked(config, manifest), manifest)) {}
 
 double PlaybackSession::buffer_s() const {
   return std::visit([](const auto& m) { return m.buffer_s(); }, mode_);
@@ -65,8 +66,24 @@ double PlaybackSession::startup_delay_s() const {
   return std::visit([](const auto& m) { return m.startup_delay_s(); }, mode_);
 }
 
+void PlaybackSession::fill_state(PlayerState& state) const {
+  std::visit(
+      [&](const auto& m) {
+        if constexpr (requires { m.fill_state(state); }) m.fill_state(state);
+      },
+      mode_);
+}
+
+void PlaybackSession::fill_stats(SessionStats& stats) const {
+  std::visit(
+      [&](const auto& m) {
+        if constexpr (requires { m.fill_stats(stats); }) m.fill_stats(stats);
+      },
+      mode_);
+}
+
 SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, double delay_s,
-                                     const AbandonHook& abandon) {
+                                     const AbandonHook& abandon, double playback_rate) {
   SegmentRecord rec;
   rec.segment = segment;
   rec.rung = rung;
@@ -80,8 +97,13 @@ SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, doub
           clock_s_ += rec.delay_s;
         }
         const DownloadContext context{manifest_, total_, clock_s_, progress_interval_s_,
-                                      abandon ? &abandon : nullptr};
+                                      abandon ? &abandon : nullptr, playback_rate};
         m.download(rec, context);
+        if constexpr (requires { m.next_segment_after(segment); }) {
+          next_ = std::min(total_, m.next_segment_after(segment));
+        } else {
+          next_ = segment + 1;
+        }
       },
       mode_);
   clock_s_ += rec.download_time_s + rec.sleep_s;

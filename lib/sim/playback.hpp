@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "sim/download_context.hpp"
+#include "sim/playback_live.hpp"
 #include "sim/playback_pensieve.hpp"
 #include "sim/playback_standard.hpp"
 #include "streamopt/manifest.hpp"
@@ -17,8 +18,10 @@
 namespace streamopt::sim {
 
 // Every playback mode; each has buffer_s(), playing(), startup_delay_s(),
-// wait(seconds) and download(record, context).
-using PlaybackMode = std::variant<PensievePlayback, StandardPlayback>;
+// wait(seconds) and download(record, context); a mode may add
+// next_segment_after(segment) (re-syncs), fill_state(PlayerState&) and
+// fill_stats(SessionStats&) (live fields).
+using PlaybackMode = std::variant<PensievePlayback, StandardPlayback, LivePlayback>;
 
 class PlaybackSession {
  public:
@@ -28,6 +31,12 @@ class PlaybackSession {
 
   // Segments in the session.
   [[nodiscard]] std::size_t total_segments() const { return total_; }
+  // The segment to fetch next (== total_segments() when the session is over).
+  [[nodiscard]] std::size_t next_segment() const { return next_; }
+  // Adds what the mode knows beyond the common state (live latency).
+  void fill_state(PlayerState& state) const;
+  // Adds the mode's own statistics (live latency).
+  void fill_stats(SessionStats& stats) const;
   // Player clock, seconds since the session started.
   [[nodiscard]] double clock_s() const { return clock_s_; }
   // Buffered media, seconds.
@@ -41,12 +50,16 @@ class PlaybackSession {
   // fetches `segment` at `rung` (which `abandon` may replace mid-download
   // where the mode has progress events), then waits while the buffer is
   // above the cap. Returns the record without its QoE terms.
-  SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s, const AbandonHook& abandon = {});
+  // `playback_rate` is the controller's for a live session (0 = none). The
+  // session then moves on to the next segment (or where a re-sync puts it).
+  SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s, const AbandonHook& abandon = {},
+                      double playback_rate = 0);
 
  private:
   const Manifest* manifest_;
   std::size_t total_;
   double progress_interval_s_;
+  std::size_t next_ = 0;
   PlaybackMode mode_;
   double clock_s_ = 0;
 };

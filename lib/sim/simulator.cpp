@@ -21,10 +21,18 @@ SimConfig SimConfig::pensieve() {
 
 SimConfig SimConfig::standard() { return SimConfig{}; }
 
+SimConfig SimConfig::live_stream() {
+  SimConfig c;
+  c.mode = SimMode::live;
+  c.startup_threshold_s = 0.5;
+  return c;
+}
+
 SimConfig SimConfig::from_name(std::string_view mode) {
   if (mode == "pensieve") return pensieve();
   if (mode == "default" || mode == "standard") return standard();
-  throw Error(fmt::format("unknown simulator mode '{}' (known: pensieve, default)", mode));
+  if (mode == "live") return live_stream();
+  throw Error(fmt::format("unknown simulator mode '{}' (known: pensieve, default, live)", mode));
 }
 
 SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifest& manifest,
@@ -61,13 +69,15 @@ SimulatedPlayer::~SimulatedPlayer() = default;
 SimulatedPlayer::SimulatedPlayer(SimulatedPlayer&&) noexcept = default;
 SimulatedPlayer& SimulatedPlayer::operator=(SimulatedPlayer&&) noexcept = default;
 
-bool SimulatedPlayer::done() const { return impl_->records.size() >= impl_->session.total_segments(); }
+bool SimulatedPlayer::done() const { return impl_->session.next_segment() >= impl_->session.total_segments(); }
 
 PlayerState SimulatedPlayer::state() const {
   const auto& r = impl_->records;
-  const std::size_t k = r.size();
-  return {impl_->session.clock_s(), impl_->session.buffer_s(), k, impl_->session.total_segments() - k,
-          r.empty() ? kNoRung : r.back().rung, !r.empty() && r.back().rebuffer_s > 0};
+  const std::size_t k = impl_->session.next_segment();
+  PlayerState state{impl_->session.clock_s(), impl_->session.buffer_s(), k, impl_->session.total_segments() - k,
+                    r.empty() ? kNoRung : r.back().rung, !r.empty() && r.back().rebuffer_s > 0};
+  impl_->session.fill_state(state);
+  return state;
 }
 
 std::size_t SimulatedPlayer::forced_rung() const {
@@ -83,11 +93,16 @@ DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook
   if (!std::isfinite(decision.delay_s) || decision.delay_s < 0) {
     throw Error(fmt::format("decision asked for an invalid delay {} s", decision.delay_s));
   }
-  const std::size_t k = impl_->records.size();
-  const std::size_t prev = k ? impl_->records.back().rung : kNoRung;
+  if (!std::isfinite(decision.playback_rate) || decision.playback_rate < 0) {
+    throw Error(fmt::format("decision asked for an invalid playback rate {}", decision.playback_rate));
+  }
+  const std::size_t k = impl_->session.next_segment();
+  const std::size_t prev = impl_->records.empty() ? kNoRung : impl_->records.back().rung;
   const double request_time_s = impl_->session.clock_s();
-  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s, abandon);
-  rec.qoe = impl_->qoe->segment(rec.rung, prev, k, rec.rebuffer_s);
+  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s, abandon, decision.playback_rate);
+  rec.qoe = impl_->config.mode == SimMode::live
+                ? impl_->qoe->live_segment(rec.rung, prev, k, rec.rebuffer_s, {rec.latency_s, rec.playback_rate})
+                : impl_->qoe->segment(rec.rung, prev, k, rec.rebuffer_s);
   impl_->records.push_back(rec);
   DownloadReport report;
   report.segment = k;
@@ -95,17 +110,21 @@ DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook
   report.size_bytes = rec.size_bytes;
   report.start_time_s = request_time_s + rec.delay_s + rec.abandoned_s;
   report.download_time_s = rec.download_time_s - rec.abandoned_s;
+  report.transfer_time_s = rec.transfer_time_s;
   return report;
 }
 
 const std::vector<SegmentRecord>& SimulatedPlayer::records() const { return impl_->records; }
 
 SessionResult SimulatedPlayer::result() const {
-  return {impl_->records, summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s())};
+  SessionStats stats = summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s());
+  impl_->session.fill_stats(stats);
+  return {impl_->records, stats};
 }
 
 SessionResult SimulatedPlayer::release_result() {
   SessionStats stats = summarize(impl_->records, *impl_->manifest, impl_->session.startup_delay_s());
+  impl_->session.fill_stats(stats);
   return {std::move(impl_->records), stats};
 }
 

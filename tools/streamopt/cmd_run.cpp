@@ -40,7 +40,45 @@ struct SimOptions {
   CLI::Option* payload_opt = nullptr;
   CLI::Option* max_buffer_opt = nullptr;
   CLI::Option* startup_opt = nullptr;
+  LiveConfig live;                        // --mode live
+  std::string catchup = "on";
+  std::string live_throughput = "chunk";
+  std::vector<CLI::Option*> live_opts;    // refused outside --mode live
 };
+
+void add_live_options(CLI::App& app, SimOptions& o) {
+  const auto add = [&](CLI::Option* opt) { o.live_opts.push_back(opt->group("Live (--mode live)")); };
+  add(app.add_option("--target-latency-s", o.live.target_latency_s,
+                     "latency the player joins at and steers to [default: 3]")
+          ->type_name("S")
+          ->check(number_above(0, kMaxBufferS)));
+  add(app.add_option("--chunk-s", o.live.chunk_s, "CMAF chunk duration, 0 = whole segments [default: 0.5]")
+          ->type_name("S")
+          ->check(number_in(0, kMaxBufferS)));
+  add(app.add_option("--min-playback-rate", o.live.min_playback_rate, "slowest catch-up speed [default: 0.5]")
+          ->type_name("R")
+          ->check(number_in(0.1, 1)));
+  add(app.add_option("--max-playback-rate", o.live.max_playback_rate, "fastest catch-up speed [default: 1.5]")
+          ->type_name("R")
+          ->check(number_in(1, 10)));
+  add(app.add_option("--dvr-window-s", o.live.dvr_window_s,
+                     "a player whose next segment left this window re-syncs [default: 30]")
+          ->type_name("S")
+          ->check(number_above(0, kMaxBufferS)));
+  add(app.add_option("--max-drift-s", o.live.max_drift_s,
+                     "re-sync past target latency + this, 0 = never (dash.js maxDrift) [default: 0]")
+          ->type_name("S")
+          ->check(number_in(0, kMaxBufferS)));
+  add(app.add_option("--catchup", o.catchup,
+                     "dash.js's default catch-up for controllers that set no playback rate [default: on]")
+          ->type_name("on|off")
+          ->check(CLI::IsMember({"on", "off"})));
+  add(app.add_option("--live-throughput", o.live_throughput,
+                     "what reports measure: chunk = transfer time only (dash.js low latency), naive = request to "
+                     "last byte [default: chunk]")
+          ->type_name("chunk|naive")
+          ->check(CLI::IsMember({"chunk", "naive"})));
+}
 
 void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--traces", o.traces, "network traces (cooked, Mahimahi or Sabre JSON)")
@@ -50,7 +88,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       ->type_name("DIR|synthetic");
   app.add_option("--mode", o.mode, "simulator semantics [default: default]")
       ->type_name("MODE")
-      ->check(CLI::IsMember({"pensieve", "default", "standard"}).description("{pensieve,default}"));
+      ->check(CLI::IsMember({"pensieve", "default", "standard", "live"}).description("{pensieve,default,live}"));
   app.add_option("--qoe", o.qoe, "QoE model: lin | log | hd | quality, with options [default: lin]")
       ->type_name("SPEC");
   o.segments_opt = app.add_option("--segments", o.segments,
@@ -76,6 +114,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
   app.add_option("--trace-format", o.trace_format, "trace file format [default: auto]")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"auto", "cooked", "mahimahi", "sabre"}));
+  add_live_options(app, o);
 }
 
 Manifest load_video(const std::string& video) {
@@ -97,6 +136,17 @@ SimConfig sim_config(const SimOptions& o, const Manifest& manifest) {
     throw UsageError(fmt::format("--startup-s {}{} exceeds --max-buffer-s {}{}", c.startup_threshold_s,
                                  given(o.startup_opt) ? "" : " (the default)", c.max_buffer_s,
                                  given(o.max_buffer_opt) ? "" : " (the default)"));
+  }
+  if (c.mode == SimMode::live) {
+    c.live = o.live;
+    c.live.catchup = o.catchup == "on";
+    c.live.chunk_aware_throughput = o.live_throughput == "chunk";
+    if (c.live.chunk_s > manifest.segment_duration_s()) {
+      throw UsageError(fmt::format("--chunk-s {} is longer than the video's {} s segments", c.live.chunk_s,
+                                   manifest.segment_duration_s()));
+    }
+  } else {
+    for (const CLI::Option* opt : o.live_opts) refuse(opt, "without --mode live");
   }
   if (given(o.segments_opt)) {
     if (static_cast<std::size_t>(o.segments) > manifest.segment_count()) {
