@@ -8,11 +8,15 @@
 // fed by ThroughputModel's EWMA and gated by ScheduleController's buffer
 // target. One class per rule, each answering a switch request (a rung or no
 // change) with the rule's name, so the file reads beside dash.js's folder.
+// AbandonRequestsRule (the one abandon-fragment rule, option `abandon`)
+// answers the simulator's progress events (`should_abandon`) as dash.js
+// answers LOADING_PROGRESS, with its v5 conditions and Settings.js defaults
+// (Dash-Industry-Forum/dash.js commit ccf3b95d, src/streaming/rules/abr/
+// AbandonRequestsRule.js; unchanged since v5.1.1).
 // Written from the source's behaviour and defaults; no code copied. Left out:
-// AbandonRequestsRule and DroppedFramesRule (no mid-download progress or
-// frame drops in the simulator), L2A and LoL+ (off by default), live and
-// low-latency paths, localStorage's saved bitrate, per-sample rounding to
-// whole kbit/s. See docs/algorithms.md.
+// DroppedFramesRule (no frame drops in the simulator), L2A and LoL+ (off by
+// default), live and low-latency paths, localStorage's saved bitrate,
+// per-sample rounding to whole kbit/s. See docs/algorithms.md.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +25,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "abr/builtin.hpp"
@@ -42,6 +47,7 @@ constexpr double kMinSampleTimeS = 1e-3;
 // AbrController's DEFAULT_VIDEO_BITRATE: the first choice without a setting or sample.
 constexpr double kDefaultVideoBitrateBps = 1e6;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // dash.js's settings (Settings.js defaults), each named after its key.
 struct DashjsParams {
@@ -78,6 +84,13 @@ struct DashjsParams {
   double long_form_content_duration_threshold_s = 600.0;
   double stall_threshold_s = 0.3;
   double schedule_timeout_s = 0.5;
+  // streaming.abr.rules.abandonRequestsRule: active and parameters
+  // (abandonDurationMultiplier, minSegmentDownloadTimeThresholdInMs,
+  // minThroughputSamplesThreshold).
+  bool abandon = true;
+  double abandon_duration_multiplier = 1.8;
+  double abandon_min_download_time_s = 0.5;
+  std::size_t abandon_min_samples = 6;
 };
 
 // DashMetrics' buffer state: none before the first segment, BUFFER_EMPTY at
@@ -214,6 +227,15 @@ class BolaRule {
   // QUALITY_CHANGE_REQUESTED.
   void on_quality_change(std::size_t rung) {
     if (created_ && !one_bitrate_) current_ = rung;
+  }
+  // FRAGMENT_LOADING_ABANDONED (after the quality change to the new rung):
+  // deflate the placeholder so that buffer + placeholder is at most where
+  // BOLA just prefers the new rung to the one below it (MINIMUM_BUFFER_S on
+  // the lowest rung).
+  void on_abandoned(double buffer_s) {
+    if (!created_ || one_bitrate_) return;
+    const double want_s = current_ > 0 ? min_buffer_for(current_) : kBolaMinimumBufferS;
+    placeholder_s_ = std::min(placeholder_s_, std::max(0.0, want_s - buffer_s));
   }
 
   // getSwitchRequest; `delay_s` receives the wait it asks of the scheduler.
@@ -411,6 +433,109 @@ class SwitchHistoryRule {
   double threshold_;
 };
 
+// AbandonRequestsRule. dash.js records one trace per XHR progress event (the
+// first running from the request to the first bytes, so it holds the
+// latency) and asks the rule at each. For a request not abandoned yet, with
+// the buffer at most bufferTimeDefault, at least minThroughputSamplesThreshold
+// traces and more than minSegmentDownloadTimeThresholdInMs since the first
+// byte, it measures the throughput over the traces after the first (whole
+// kbit/s) and the whole segment's download time at it (to 0.01 s). Unless
+// that time is under abandonDurationMultiplier x the segment duration or the
+// request is on the lowest rung, it abandons for the rung the measured
+// throughput sustains (no safety factor) when the bytes left exceed that
+// rung's whole segment (bytes x its bitrate / the current bitrate): a lower
+// rung, as the throughput is at most 1 / multiplier of the current rate.
+// Here each progress event with bytes received is one trace; an event
+// before the first byte fires no XHR progress and counts none.
+class AbandonRequestsRule {
+ public:
+  AbandonRequestsRule(const Manifest& manifest, const DashjsParams& p)
+      : manifest_(&manifest),
+        buffer_time_default_s_(p.buffer_time_default_s),
+        multiplier_(p.abandon_duration_multiplier),
+        min_download_time_ms_(std::round(p.abandon_min_download_time_s * 1000.0)),
+        min_samples_(p.abandon_min_samples) {}
+
+  void reset() {
+    abandoned_.clear();
+    request_ = {};
+  }
+
+  // shouldAbandon: a lower rung, or no change.
+  SwitchRequest get(const DownloadProgress& progress) {
+    SwitchRequest r{std::nullopt, "abandon_requests_rule"};
+    const std::size_t n = manifest_->rung_count();
+    if (progress.rung >= n) return r;
+    track(progress);
+    // No first byte yet, or this segment's request was abandoned already.
+    if (!request_.first_byte || abandoned_.count(progress.segment) > 0) return r;
+    if (progress.buffer_s > buffer_time_default_s_) return r;
+    // Date.now() - firstByteDate in whole milliseconds.
+    const double since_first_byte_ms =
+        std::round(progress.elapsed_s * 1000.0) - std::round(request_.first_elapsed_s * 1000.0);
+    if (request_.traces < min_samples_ || !(since_first_byte_ms > min_download_time_ms_) ||
+        progress.received_bytes >= progress.size_bytes)
+      return r;
+    // Throughput over the traces after the first: bytes x 8 / ms = kbit/s.
+    const double bytes =
+        static_cast<double>(progress.received_bytes) - static_cast<double>(request_.first_bytes);
+    const double throughput_kbps = std::round(8.0 * bytes / std::max(since_first_byte_ms, 1.0));
+    const double size_bytes = static_cast<double>(progress.size_bytes);
+    const double estimated_s =
+        throughput_kbps > 0 ? std::round(size_bytes * 8.0 / throughput_kbps / 1000.0 * 100.0) / 100.0
+                            : kInf;
+    if (estimated_s < manifest_->segment_duration_s() * multiplier_ || progress.rung == 0) return r;
+    const std::size_t optimal = optimal_rung(*manifest_, throughput_kbps * 1000.0);
+    const double remaining_bytes = size_bytes - static_cast<double>(progress.received_bytes);
+    const double optimal_bytes = size_bytes * manifest_->bitrate_bps(optimal) /
+                                 manifest_->bitrate_bps(progress.rung);
+    if (remaining_bytes > optimal_bytes) {
+      abandoned_.insert(progress.segment);
+      r.rung = optimal;
+    }
+    return r;
+  }
+
+ private:
+  // The request's traces so far: a new request (segment, rung, request time)
+  // starts afresh; the first event with bytes is the first byte.
+  void track(const DownloadProgress& p) {
+    if (p.segment != request_.segment || p.rung != request_.rung ||
+        p.start_time_s != request_.start_time_s || !request_.valid) {
+      request_ = {};
+      request_.valid = true;
+      request_.segment = p.segment;
+      request_.rung = p.rung;
+      request_.start_time_s = p.start_time_s;
+    }
+    if (p.received_bytes == 0) return;
+    if (!request_.first_byte) {
+      request_.first_byte = true;
+      request_.first_elapsed_s = p.elapsed_s;
+      request_.first_bytes = p.received_bytes;
+    }
+    ++request_.traces;
+  }
+
+  struct Request {
+    bool valid = false;
+    std::size_t segment = 0;
+    std::size_t rung = 0;
+    double start_time_s = 0;
+    bool first_byte = false;
+    double first_elapsed_s = 0;
+    std::uint64_t first_bytes = 0;
+    std::size_t traces = 0;
+  };
+  const Manifest* manifest_;
+  double buffer_time_default_s_;
+  double multiplier_;
+  double min_download_time_ms_;
+  std::size_t min_samples_;
+  std::set<std::size_t> abandoned_;  // abandonDict: segments abandoned once
+  Request request_;
+};
+
 class Dashjs final : public AbrController {
  public:
   Dashjs(std::shared_ptr<const Manifest> manifest, std::unique_ptr<ThroughputPredictor> ewma,
@@ -423,8 +548,25 @@ class Dashjs final : public AbrController {
         insufficient_buffer_rule_(*manifest_, p_.insufficient_buffer_safety_factor,
                                   p_.insufficient_buffer_ignore_count),
         history_(manifest_->rung_count(), p_.switch_history_sample_size),
-        switch_history_rule_(history_, p_.switch_history_sample_size, p_.switch_history_threshold) {
+        switch_history_rule_(history_, p_.switch_history_sample_size, p_.switch_history_threshold),
+        abandon_rule_(*manifest_, p_) {
     reset();
+  }
+
+  // AbrController._onFragmentLoadProgress: the abandon rule, and on a
+  // request to abandon, what dash.js does before refetching the segment at
+  // the new rung: the switch history is cleared, the quality change is
+  // requested (BolaRule follows it), then the abort deflates BOLA's
+  // placeholder buffer.
+  std::size_t should_abandon(const DownloadProgress& progress) override {
+    if (!p_.abandon) return kNoRung;
+    const SwitchRequest r = abandon_rule_.get(progress);
+    if (!r.rung || *r.rung == progress.rung) return kNoRung;
+    history_.reset();
+    bola_rule_.on_quality_change(*r.rung);
+    bola_rule_.on_abandoned(progress.buffer_s);
+    current_ = *r.rung;
+    return *r.rung;
   }
 
   void on_download(const DownloadReport& report) override {
@@ -513,6 +655,7 @@ class Dashjs final : public AbrController {
     throughput_.reset();
     bola_rule_.reset();
     history_.reset();
+    abandon_rule_.reset();
     use_bola_ = p_.bola_rule && !p_.throughput_rule;
     segments_appended_ = 0;
     pending_.reset();
@@ -576,6 +719,7 @@ class Dashjs final : public AbrController {
   InsufficientBufferRule insufficient_buffer_rule_;
   SwitchRequestHistory history_;
   SwitchHistoryRule switch_history_rule_;
+  AbandonRequestsRule abandon_rule_;
   bool use_bola_ = false;
   std::size_t segments_appended_ = 0;
   std::optional<DownloadReport> pending_;
@@ -640,6 +784,12 @@ std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const Op
   p.stall_threshold_s = ranged_option(options, "stall_threshold_s", p.stall_threshold_s, 0.0, 60.0);
   p.schedule_timeout_s =
       ranged_option(options, "schedule_timeout_s", p.schedule_timeout_s, 0.0, 60.0);
+  p.abandon = options.get_bool("abandon", p.abandon);
+  p.abandon_duration_multiplier = ranged_option(options, "abandon_duration_multiplier",
+                                                p.abandon_duration_multiplier, 0.01, 1e3);
+  p.abandon_min_download_time_s = ranged_option(options, "abandon_min_download_time_s",
+                                                p.abandon_min_download_time_s, 0.0, 3600.0);
+  p.abandon_min_samples = count_option(options, "abandon_min_samples", p.abandon_min_samples, 0, 1000000);
   if (!p.throughput_rule && !p.bola_rule) {
     throw Error(fmt::format(
         "{}: throughput_rule and bola_rule are both off; at least one must choose rungs",

@@ -35,11 +35,13 @@ struct SimOptions {
   double payload = 0;
   double max_buffer_s = 0;
   double startup_s = 0;
+  double progress_interval_s = 0;
   CLI::Option* segments_opt = nullptr;
   CLI::Option* rtt_opt = nullptr;
   CLI::Option* payload_opt = nullptr;
   CLI::Option* max_buffer_opt = nullptr;
   CLI::Option* startup_opt = nullptr;
+  CLI::Option* progress_interval_opt = nullptr;
   LiveConfig live;                        // --mode live
   std::string catchup = "on";
   std::string live_throughput = "chunk";
@@ -111,6 +113,12 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
                                  "[default: 4]")
                       ->type_name("S")
                       ->check(number_in(0, kMaxBufferS));
+  o.progress_interval_opt =
+      app.add_option("--progress-interval-s", o.progress_interval_s,
+                     "--mode default: a download's progress events (where a controller may abandon it) come this "
+                     "often, 0 = none [default: 0.1]")
+          ->type_name("S")
+          ->check(number_in(0, kMaxBufferS));
   app.add_option("--trace-format", o.trace_format, "trace file format [default: auto]")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"auto", "cooked", "mahimahi", "sabre"}));
@@ -147,6 +155,11 @@ SimConfig sim_config(const SimOptions& o, const Manifest& manifest) {
     }
   } else {
     for (const CLI::Option* opt : o.live_opts) refuse(opt, "without --mode live");
+  }
+  if (c.mode == SimMode::pensieve) {
+    refuse(o.progress_interval_opt, "with --mode pensieve (it has no progress events)");
+  } else if (given(o.progress_interval_opt)) {
+    c.progress_interval_s = o.progress_interval_s;
   }
   if (given(o.segments_opt)) {
     if (static_cast<std::size_t>(o.segments) > manifest.segment_count()) {
