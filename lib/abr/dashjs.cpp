@@ -556,8 +556,10 @@ class Dashjs final : public AbrController {
   // AbrController._onFragmentLoadProgress: the abandon rule, and on a
   // request to abandon, what dash.js does before refetching the segment at
   // the new rung: the switch history is cleared, the quality change is
-  // requested (BolaRule follows it), then the abort deflates BOLA's
-  // placeholder buffer.
+  // requested (BolaRule follows it), the abort deflates BOLA's placeholder
+  // buffer, and the aborted request's HTTP metric (HTTPLoader adds it before
+  // it checks for an abort) feeds the throughput model: the bytes received
+  // over the time spent, as our reports measure a finished download.
   std::size_t should_abandon(const DownloadProgress& progress) override {
     if (!p_.abandon) return kNoRung;
     const SwitchRequest r = abandon_rule_.get(progress);
@@ -565,6 +567,13 @@ class Dashjs final : public AbrController {
     history_.reset();
     bola_rule_.on_quality_change(*r.rung);
     bola_rule_.on_abandoned(progress.buffer_s);
+    DownloadReport aborted;
+    aborted.segment = progress.segment;
+    aborted.rung = progress.rung;
+    aborted.size_bytes = progress.received_bytes;
+    aborted.start_time_s = progress.start_time_s;
+    aborted.download_time_s = progress.elapsed_s;
+    throughput_.add(aborted);
     current_ = *r.rung;
     return *r.rung;
   }
