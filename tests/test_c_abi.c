@@ -206,6 +206,65 @@ static void test_simulation(void) {
   sopt_manifest_destroy(m);
 }
 
+/* Live sessions and abandonment through the versioned structs. */
+static void test_live(void) {
+  sopt_manifest* m = NULL;
+  sopt_trace* t = NULL;
+  const double times[] = {0, 100, 200, 300};
+  const double rates[] = {8e6, 8e6, 8e6, 8e6};
+  CHECK(sopt_manifest_synthetic(2, &m) == SOPT_OK);
+  CHECK(sopt_trace_from_arrays(times, rates, 4, &t) == SOPT_OK);
+  sopt_live_config live = SOPT_LIVE_CONFIG_INIT;
+  live.target_latency_s = 2.0;
+  live.min_playback_rate = 0.9;
+  sopt_sim* sim = NULL;
+  sopt_abr* abr = NULL;
+  CHECK(sopt_sim_create_live(t, m, NULL, &live, &sim) == SOPT_OK);
+  CHECK(sopt_abr_create("bola", m, &abr) == SOPT_OK);
+  int done = 0;
+  double first_latency = -1, last_latency = 0, transfer = 0;
+  while (sopt_sim_done(sim, &done) == SOPT_OK && !done) {
+    sopt_player_state_ex state = SOPT_PLAYER_STATE_EX_INIT;
+    sopt_decision_ex d = SOPT_DECISION_EX_INIT;
+    sopt_download_report_ex report = SOPT_DOWNLOAD_REPORT_EX_INIT;
+    size_t forced = 0;
+    CHECK(sopt_sim_state_ex(sim, &state, &forced) == SOPT_OK);
+    CHECK(state.live == 1 && state.target_latency_s == 2.0);
+    if (state.base.next_segment > 0 && first_latency < 0) first_latency = state.latency_s;
+    last_latency = state.latency_s;
+    CHECK(sopt_abr_decide_ex(abr, &state, &d) == SOPT_OK);
+    d.playback_rate = 0.5; /* clamped to 0.9: the latency grows */
+    CHECK(sopt_sim_play_ex(sim, &d, abr, &report) == SOPT_OK);
+    CHECK(report.transfer_time_s > 0 && report.transfer_time_s <= report.base.download_time_s);
+    transfer = report.transfer_time_s;
+    CHECK(sopt_abr_on_download_ex(abr, &report) == SOPT_OK);
+  }
+  CHECK(transfer > 0);
+  CHECK(last_latency > first_latency + 5.0);
+  sopt_sim_destroy(sim);
+
+  sopt_player_state_ex bad = SOPT_PLAYER_STATE_EX_INIT;
+  sopt_decision_ex out = SOPT_DECISION_EX_INIT;
+  bad.struct_size = 8;
+  CHECK_FAILS(sopt_abr_decide_ex(abr, &bad, &out), SOPT_ERR_INVALID, "struct_size");
+  live.chunk_s = -1;
+  CHECK_FAILS(sopt_sim_create_live(t, m, NULL, &live, &sim), SOPT_ERR_INVALID, "chunk_s");
+
+  /* A download in flight: BOLA keeps a fast one, the hook refuses bad progress. */
+  sopt_download_progress p = SOPT_DOWNLOAD_PROGRESS_INIT;
+  p.rung = 0;
+  p.size_bytes = 1000;
+  p.received_bytes = 2000;
+  size_t rung = 0;
+  CHECK_FAILS(sopt_abr_should_abandon(abr, &p, &rung), SOPT_ERR_INVALID, "received_bytes");
+  p.received_bytes = 500;
+  p.elapsed_s = 0.1;
+  CHECK(sopt_abr_should_abandon(abr, &p, &rung) == SOPT_OK && rung == SOPT_NO_RUNG);
+  sopt_abr_destroy(abr);
+  sopt_trace_destroy(t);
+  sopt_manifest_destroy(m);
+}
+
 static void test_cc(void) {
   sopt_cc* cc = NULL;
   CHECK(sopt_cc_create("gcc:profile=draft02", 500e3, 100e3, 3e6, &cc) == SOPT_OK);
@@ -395,6 +454,7 @@ int main(void) {
   test_abr();
   test_predictor();
   test_simulation();
+  test_live();
   test_cc();
   test_encoder();
   test_allocator();

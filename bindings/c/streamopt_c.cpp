@@ -141,6 +141,47 @@ sopt_decision from_decision(const streamopt::Decision& d) {
   return out;
 }
 
+// Checks a versioned struct's size: exactly the version this library knows.
+template <class T>
+const T& versioned(const T* value, const char* name) {
+  const T& v = need(value, name);
+  if (v.struct_size != sizeof(T)) {
+    throw streamopt::Error(fmt::format("{}->struct_size = {} is not a size this library knows ({}); start from the "
+                                       "header's _INIT macro", name, v.struct_size, sizeof(T)));
+  }
+  return v;
+}
+
+template <class T>
+T& versioned_out(T* value, const char* name) {
+  versioned(static_cast<const T*>(value), name);
+  return *value;
+}
+
+streamopt::PlayerState to_state(const sopt_player_state_ex& s) {
+  streamopt::PlayerState state = to_state(s.base);
+  state.live = s.live != 0;
+  state.latency_s = s.latency_s;
+  state.target_latency_s = s.target_latency_s;
+  state.live_edge_s = s.live_edge_s;
+  state.playback_rate = s.playback_rate;
+  return state;
+}
+
+void fill(sopt_player_state_ex& out, const streamopt::PlayerState& s) {
+  out.base = from_state(s);
+  out.live = s.live ? 1 : 0;
+  out.latency_s = s.latency_s;
+  out.target_latency_s = s.target_latency_s;
+  out.live_edge_s = s.live_edge_s;
+  out.playback_rate = s.playback_rate;
+}
+
+void fill(sopt_download_report_ex& out, const streamopt::DownloadReport& r) {
+  out.base = from_report(r);
+  out.transfer_time_s = r.transfer_time_s;
+}
+
 sopt_session_stats from_stats(const streamopt::SessionStats& s) {
   return {s.segments, s.qoe_sum, s.qoe_sum_pensieve, s.qoe_per_segment, s.mean_bitrate_bps,
           s.rebuffer_s, s.rebuffer_ratio, s.startup_delay_s, s.switches};
@@ -302,6 +343,43 @@ sopt_status sopt_abr_decide(sopt_abr* abr, const sopt_player_state* state, sopt_
   });
 }
 
+sopt_status sopt_abr_on_download_ex(sopt_abr* abr, const sopt_download_report_ex* report) {
+  return guard(__func__, [&] {
+    auto& a = need(abr, "abr");
+    const auto& r = versioned(report, "report");
+    streamopt::DownloadReport converted = to_report(r.base);
+    converted.transfer_time_s = r.transfer_time_s;
+    a.controller->on_download(converted);
+  });
+}
+
+sopt_status sopt_abr_decide_ex(sopt_abr* abr, const sopt_player_state_ex* state, sopt_decision_ex* out) {
+  return guard(__func__, [&] {
+    auto& a = need(abr, "abr");
+    auto& o = versioned_out(out, "out");
+    const streamopt::Decision d = a.controller->decide(to_state(versioned(state, "state")));
+    o.base = from_decision(d);
+    o.playback_rate = d.playback_rate;
+  });
+}
+
+sopt_status sopt_abr_should_abandon(sopt_abr* abr, const sopt_download_progress* progress, size_t* rung) {
+  return guard(__func__, [&] {
+    auto& a = need(abr, "abr");
+    auto& out = need(rung, "rung");
+    const auto& p = versioned(progress, "progress");
+    finite(p.elapsed_s, "progress->elapsed_s", true);
+    finite(p.buffer_s, "progress->buffer_s", true);
+    finite(p.start_time_s, "progress->start_time_s", false);
+    if (p.received_bytes > p.size_bytes) {
+      throw streamopt::Error(fmt::format("progress->received_bytes = {} exceeds size_bytes = {}", p.received_bytes,
+                                         p.size_bytes));
+    }
+    out = a.controller->should_abandon(
+        {p.segment, p.rung, p.size_bytes, p.received_bytes, p.start_time_s, p.elapsed_s, p.buffer_s});
+  });
+}
+
 sopt_status sopt_abr_reset(sopt_abr* abr) {
   return guard(__func__, [&] { need(abr, "abr").controller->reset(); });
 }
@@ -386,6 +464,50 @@ sopt_status sopt_sim_play(sopt_sim* sim, const sopt_decision* decision, sopt_dow
     decided.delay_s = d.delay_s;
     const auto r = need(sim, "sim").player.play(decided);
     if (report) *report = from_report(r);
+  });
+}
+
+sopt_status sopt_sim_create_live(const sopt_trace* trace, const sopt_manifest* manifest, const char* qoe,
+                                 const sopt_live_config* live, sopt_sim** out) {
+  return guard(__func__, [&] {
+    need(out, "out");
+    const auto& t = need(trace, "trace").trace;
+    const auto& m = need(manifest, "manifest").manifest;
+    streamopt::SimConfig config = streamopt::SimConfig::live_stream();
+    if (live) {
+      const auto& l = versioned(live, "live");
+      config.live = {l.target_latency_s, l.chunk_s,      l.min_playback_rate, l.max_playback_rate,
+                     l.dvr_window_s,     l.max_drift_s, l.catchup != 0,      l.chunk_aware_throughput != 0};
+    }
+    *out = new sopt_sim(t, m, qoe ? qoe : "lin", config);
+  });
+}
+
+sopt_status sopt_sim_state_ex(const sopt_sim* sim, sopt_player_state_ex* state, size_t* forced_rung) {
+  return guard(__func__, [&] {
+    const auto& player = need(sim, "sim").player;
+    fill(versioned_out(state, "state"), player.state());
+    if (forced_rung) *forced_rung = player.forced_rung();
+  });
+}
+
+sopt_status sopt_sim_play_ex(sopt_sim* sim, const sopt_decision_ex* decision, sopt_abr* abandon_with,
+                             sopt_download_report_ex* report) {
+  return guard(__func__, [&] {
+    const auto& d = versioned(decision, "decision");
+    if (report) versioned_out(report, "report");
+    finite(d.base.delay_s, "decision->base.delay_s", true);
+    finite(d.playback_rate, "decision->playback_rate", true);
+    streamopt::Decision decided;
+    decided.rung = d.base.rung;
+    decided.delay_s = d.base.delay_s;
+    decided.playback_rate = d.playback_rate;
+    streamopt::AbandonHook hook;
+    if (abandon_with) {
+      hook = [abandon_with](const streamopt::DownloadProgress& p) { return abandon_with->controller->should_abandon(p); };
+    }
+    const auto r = need(sim, "sim").player.play(decided, hook);
+    if (report) fill(*report, r);
   });
 }
 

@@ -59,6 +59,18 @@ class PyController final : public AbrController {
     }, "decide");
     return d;
   }
+  std::size_t should_abandon(const DownloadProgress& progress) override {
+    std::size_t rung = kNoRung;
+    call([&] {
+      if (!py::hasattr(*object_, "should_abandon")) return;
+      const py::object result = object_->attr("should_abandon")(progress);
+      if (result.is_none()) return;
+      const auto r = result.cast<long long>();
+      if (r < 0) throw Error(fmt::format("should_abandon() returned rung {}", r));
+      rung = static_cast<std::size_t>(r);
+    }, "should_abandon");
+    return rung;
+  }
   void reset() override {
     call([&] { object_->attr("reset")(); }, "reset");
   }
@@ -125,6 +137,15 @@ py::dict stats_dict(const SessionStats& s) {
   d["startup_delay_s"] = s.startup_delay_s;
   d["switches"] = s.switches;
   d["mean_switch_bps"] = s.mean_switch_bps;
+  if (s.live) {
+    d["latency_penalty_per_segment"] = s.latency_penalty_per_segment;
+    d["speed_penalty_per_segment"] = s.speed_penalty_per_segment;
+    d["live_latency_mean_s"] = s.live_latency_mean_s;
+    d["live_latency_p95_s"] = s.live_latency_p95_s;
+    d["time_at_target"] = s.time_at_target;
+    d["playback_rate_changes"] = s.playback_rate_changes;
+    d["resyncs"] = s.resyncs;
+  }
   return d;
 }
 
@@ -241,6 +262,15 @@ py::dict session_dict(const SessionResult& r) {
     d["utility"] = column([](const SegmentRecord& s) { return s.qoe.utility; });
     d["rebuffer_penalty"] = column([](const SegmentRecord& s) { return s.qoe.rebuffer_penalty; });
     d["smoothness_penalty"] = column([](const SegmentRecord& s) { return s.qoe.smoothness_penalty; });
+    d["abandoned_rung"] = column([](const SegmentRecord& s) {
+      return s.abandoned_rung == kNoRung ? std::int64_t{-1} : static_cast<std::int64_t>(s.abandoned_rung);
+    });
+    d["abandoned_bytes"] = column([](const SegmentRecord& s) { return static_cast<std::int64_t>(s.abandoned_bytes); });
+    d["transfer_time_s"] = column([](const SegmentRecord& s) { return s.transfer_time_s; });
+    d["latency_s"] = column([](const SegmentRecord& s) { return s.latency_s; });
+    d["playback_rate"] = column([](const SegmentRecord& s) { return s.playback_rate; });
+    d["latency_penalty"] = column([](const SegmentRecord& s) { return s.qoe.latency_penalty; });
+    d["speed_penalty"] = column([](const SegmentRecord& s) { return s.qoe.speed_penalty; });
   }
   d["stats"] = stats_dict(r.stats);
   return d;
@@ -255,8 +285,19 @@ SimConfig sim_config(const std::string& mode, const py::dict& overrides) {
     else if (k == "max_buffer_s") c.max_buffer_s = value.cast<double>();
     else if (k == "startup_threshold_s") c.startup_threshold_s = value.cast<double>();
     else if (k == "segment_count") c.segment_count = value.cast<std::size_t>();
+    else if (k == "progress_interval_s") c.progress_interval_s = value.cast<double>();
+    else if (k == "target_latency_s") c.live.target_latency_s = value.cast<double>();
+    else if (k == "chunk_s") c.live.chunk_s = value.cast<double>();
+    else if (k == "min_playback_rate") c.live.min_playback_rate = value.cast<double>();
+    else if (k == "max_playback_rate") c.live.max_playback_rate = value.cast<double>();
+    else if (k == "dvr_window_s") c.live.dvr_window_s = value.cast<double>();
+    else if (k == "max_drift_s") c.live.max_drift_s = value.cast<double>();
+    else if (k == "catchup") c.live.catchup = value.cast<bool>();
+    else if (k == "chunk_aware_throughput") c.live.chunk_aware_throughput = value.cast<bool>();
     else throw Error(fmt::format("unknown simulator setting '{}' (rtt_s, payload_fraction, max_buffer_s, "
-                                 "startup_threshold_s, segment_count)", k));
+                                 "startup_threshold_s, segment_count, progress_interval_s; live: target_latency_s, "
+                                 "chunk_s, min_playback_rate, max_playback_rate, dvr_window_s, max_drift_s, catchup, "
+                                 "chunk_aware_throughput)", k));
   }
   return c;
 }
@@ -530,6 +571,8 @@ PYBIND11_MODULE(_streamopt, m) {
       .def_readwrite("size_bytes", &DownloadReport::size_bytes)
       .def_readwrite("start_time_s", &DownloadReport::start_time_s)
       .def_readwrite("download_time_s", &DownloadReport::download_time_s)
+      .def_readwrite("transfer_time_s", &DownloadReport::transfer_time_s,
+                     "live, chunked transfer: seconds the link delivered bytes (0 = not measured)")
       .def_property_readonly("throughput_bps", &DownloadReport::throughput_bps)
       .def("__repr__", [](const DownloadReport& r) {
         return fmt::format("DownloadReport(segment={}, rung={}, size_bytes={}, start_time_s={}, download_time_s={})",
@@ -555,23 +598,40 @@ PYBIND11_MODULE(_streamopt, m) {
                     [](PlayerState& s, std::optional<std::size_t> r) { s.last_rung = r.value_or(kNoRung); },
                     "Previous rung, None before the first segment.")
       .def_readwrite("rebuffered", &PlayerState::rebuffered)
+      .def_readwrite("live", &PlayerState::live, "the session plays a live stream")
+      .def_readwrite("latency_s", &PlayerState::latency_s, "live latency: live edge minus playhead")
+      .def_readwrite("target_latency_s", &PlayerState::target_latency_s)
+      .def_readwrite("live_edge_s", &PlayerState::live_edge_s, "media time produced so far")
+      .def_readwrite("playback_rate", &PlayerState::playback_rate, "current playback speed")
       .def("__repr__", [](const PlayerState& s) {
         return fmt::format("PlayerState(now_s={}, buffer_s={}, next_segment={}, segments_left={}, last_rung={})",
                            s.now_s, s.buffer_s, s.next_segment, s.segments_left,
                            s.last_rung == kNoRung ? std::string("None") : std::to_string(s.last_rung));
       });
 
-  py::class_<Decision>(m, "Decision", "A rung, an optional wait, and the reasons.")
-      .def(py::init([](std::size_t rung, double delay_s, std::string rule) {
+  py::class_<DownloadProgress>(m, "DownloadProgress", "A download in flight, at a progress event.")
+      .def_readonly("segment", &DownloadProgress::segment)
+      .def_readonly("rung", &DownloadProgress::rung)
+      .def_readonly("size_bytes", &DownloadProgress::size_bytes)
+      .def_readonly("received_bytes", &DownloadProgress::received_bytes)
+      .def_readonly("start_time_s", &DownloadProgress::start_time_s)
+      .def_readonly("elapsed_s", &DownloadProgress::elapsed_s)
+      .def_readonly("buffer_s", &DownloadProgress::buffer_s)
+      .def_property_readonly("throughput_bps", &DownloadProgress::throughput_bps);
+
+  py::class_<Decision>(m, "Decision", "A rung, an optional wait, a live playback rate, and the reasons.")
+      .def(py::init([](std::size_t rung, double delay_s, std::string rule, double playback_rate) {
              Decision d;
              d.rung = rung;
              d.delay_s = delay_s;
              d.reasons.rule = std::move(rule);
+             d.playback_rate = playback_rate;
              return d;
            }),
-           py::arg("rung") = 0, py::arg("delay_s") = 0.0, py::arg("rule") = "")
+           py::arg("rung") = 0, py::arg("delay_s") = 0.0, py::arg("rule") = "", py::arg("playback_rate") = 0.0)
       .def_readwrite("rung", &Decision::rung)
       .def_readwrite("delay_s", &Decision::delay_s)
+      .def_readwrite("playback_rate", &Decision::playback_rate, "live: playback speed to use, 0 = the player's own")
       .def_property("rule", [](const Decision& d) { return d.reasons.rule; },
                     [](Decision& d, std::string r) { d.reasons.rule = std::move(r); })
       .def_property_readonly("estimate_bps", [](const Decision& d) { return d.reasons.estimate_bps; })
@@ -592,6 +652,13 @@ PYBIND11_MODULE(_streamopt, m) {
   py::class_<AbrController>(m, "Controller", "A built-in C++ ABR controller (see make_abr).")
       .def("on_download", &AbrController::on_download, py::arg("report"), "Feeds one finished download.")
       .def("decide", &AbrController::decide, py::arg("state"), "Decides the next rung.")
+      .def("should_abandon",
+           [](AbrController& c, const DownloadProgress& p) -> std::optional<std::size_t> {
+             const std::size_t r = c.should_abandon(p);
+             if (r == kNoRung) return std::nullopt;
+             return r;
+           },
+           py::arg("progress"), "The rung to abandon a download in flight for, or None.")
       .def("reset", &AbrController::reset, "Forgets per-session state.")
       .def_property_readonly("name", &AbrController::name);
 

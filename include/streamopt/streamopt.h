@@ -81,6 +81,73 @@ typedef struct sopt_decision {
   char rule[32];           /**< deciding rule, NUL-terminated (e.g. "bola", "robust_mpc") */
 } sopt_decision;
 
+/* ---- Versioned ("_ex") structs: live playback and abandonment ----
+ * Each starts with struct_size, which the caller sets to sizeof(the struct) as it
+ * compiled it (the _INIT macros do): the library reads and writes only the fields
+ * that size covers, so callers built against this header keep working when later
+ * versions append fields, and a struct_size the library does not know is refused.
+ * The plain structs above stay as they are for existing callers. */
+
+/** The player's state with the live fields (sopt_abr_decide_ex, sopt_sim_state_ex). */
+typedef struct sopt_player_state_ex {
+  size_t struct_size;        /**< sizeof(sopt_player_state_ex) */
+  sopt_player_state base;    /**< the common state */
+  int live;                  /**< nonzero for a live stream (the fields below then count) */
+  double latency_s;          /**< live edge minus playhead, seconds */
+  double target_latency_s;   /**< the latency the player aims for */
+  double live_edge_s;        /**< media time produced so far */
+  double playback_rate;      /**< current playback speed (1 = real time) */
+} sopt_player_state_ex;
+/** A sopt_player_state_ex initialiser: struct_size set, no rung yet, VoD, rate 1. */
+#define SOPT_PLAYER_STATE_EX_INIT {sizeof(sopt_player_state_ex), {0, 0, 0, 0, SOPT_NO_RUNG, 0}, 0, 0, 0, 0, 1}
+
+/** A decision with the live playback rate (sopt_abr_decide_ex, sopt_sim_play_ex). */
+typedef struct sopt_decision_ex {
+  size_t struct_size;        /**< sizeof(sopt_decision_ex) */
+  sopt_decision base;        /**< rung, delay and reasons */
+  double playback_rate;      /**< live: speed to play at; 0 = the player's own catch-up */
+} sopt_decision_ex;
+/** A sopt_decision_ex initialiser. */
+#define SOPT_DECISION_EX_INIT {sizeof(sopt_decision_ex), {0, 0, 0, 0, {0}}, 0}
+
+/** A download report with the live transfer time (sopt_abr_on_download_ex, sopt_sim_play_ex). */
+typedef struct sopt_download_report_ex {
+  size_t struct_size;            /**< sizeof(sopt_download_report_ex) */
+  sopt_download_report base;     /**< the common report */
+  double transfer_time_s;        /**< chunked transfer: seconds the link delivered bytes; 0 = not measured */
+} sopt_download_report_ex;
+/** A sopt_download_report_ex initialiser. */
+#define SOPT_DOWNLOAD_REPORT_EX_INIT {sizeof(sopt_download_report_ex), {0, 0, 0, 0, 0}, 0}
+
+/** A download in flight at a progress event (sopt_abr_should_abandon). */
+typedef struct sopt_download_progress {
+  size_t struct_size;        /**< sizeof(sopt_download_progress) */
+  size_t segment;            /**< segment being fetched */
+  size_t rung;               /**< rung being fetched */
+  uint64_t size_bytes;       /**< the segment's full size */
+  uint64_t received_bytes;   /**< bytes received so far */
+  double start_time_s;       /**< clock at the request */
+  double elapsed_s;          /**< seconds since the request */
+  double buffer_s;           /**< media buffered ahead of the playhead now */
+} sopt_download_progress;
+/** A sopt_download_progress initialiser. */
+#define SOPT_DOWNLOAD_PROGRESS_INIT {sizeof(sopt_download_progress), 0, 0, 0, 0, 0, 0, 0}
+
+/** Live-mode settings (sopt_sim_create_live); defaults as SOPT_LIVE_CONFIG_INIT sets them. */
+typedef struct sopt_live_config {
+  size_t struct_size;          /**< sizeof(sopt_live_config) */
+  double target_latency_s;     /**< latency the player joins at and steers to (3) */
+  double chunk_s;              /**< CMAF chunk duration, 0 = whole segments (0.5) */
+  double min_playback_rate;    /**< slowest catch-up speed (0.5) */
+  double max_playback_rate;    /**< fastest catch-up speed (1.5) */
+  double dvr_window_s;         /**< re-sync when the next segment left this window (30) */
+  double max_drift_s;          /**< re-sync past target + this, 0 = never (0) */
+  int catchup;                 /**< dash.js's default catch-up for controllers without a rate (1) */
+  int chunk_aware_throughput;  /**< reports carry transfer_time_s (1) */
+} sopt_live_config;
+/** A sopt_live_config initialiser with the library's defaults. */
+#define SOPT_LIVE_CONFIG_INIT {sizeof(sopt_live_config), 3.0, 0.5, 0.5, 1.5, 30.0, 0.0, 1, 1}
+
 /** A throughput prediction. */
 typedef struct sopt_prediction {
   double estimate_bps;     /**< point estimate */
@@ -178,6 +245,12 @@ SOPT_API sopt_status sopt_abr_create_with_qoe(const char* spec, const sopt_manif
 SOPT_API sopt_status sopt_abr_on_download(sopt_abr* abr, const sopt_download_report* report);
 /** Decides the rung for state->next_segment. */
 SOPT_API sopt_status sopt_abr_decide(sopt_abr* abr, const sopt_player_state* state, sopt_decision* out);
+/** sopt_abr_on_download with the versioned report (live transfer time). */
+SOPT_API sopt_status sopt_abr_on_download_ex(sopt_abr* abr, const sopt_download_report_ex* report);
+/** sopt_abr_decide with the versioned state and decision (live latency in, playback rate out). */
+SOPT_API sopt_status sopt_abr_decide_ex(sopt_abr* abr, const sopt_player_state_ex* state, sopt_decision_ex* out);
+/** At a download's progress event: *rung = the rung to abandon it for, or SOPT_NO_RUNG to let it finish. */
+SOPT_API sopt_status sopt_abr_should_abandon(sopt_abr* abr, const sopt_download_progress* progress, size_t* rung);
 /** Forgets per-session state. */
 SOPT_API sopt_status sopt_abr_reset(sopt_abr* abr);
 /** Frees a controller (NULL is fine). */
@@ -198,7 +271,7 @@ SOPT_API void sopt_predictor_destroy(sopt_predictor* predictor);
 
 /* ---- simulation ---- */
 
-/** Simulates one session of controller `abr_spec`. mode: "pensieve" or "default"
+/** Simulates one session of controller `abr_spec`. mode: "pensieve", "default" or "live"
  *  (NULL); qoe: QoE spec (NULL = "lin"). Fills *stats. If `records` is not
  *  NULL, up to `capacity` segment records are written and *record_count (if
  *  not NULL) receives the session's segment count. */
@@ -217,6 +290,15 @@ SOPT_API sopt_status sopt_sim_done(const sopt_sim* sim, int* done);
 SOPT_API sopt_status sopt_sim_state(const sopt_sim* sim, sopt_player_state* state, size_t* forced_rung);
 /** Plays the next segment as decided; *report (may be NULL) is what to pass to sopt_abr_on_download. */
 SOPT_API sopt_status sopt_sim_play(sopt_sim* sim, const sopt_decision* decision, sopt_download_report* report);
+/** A live session (mode "live") with the given settings (NULL = defaults). */
+SOPT_API sopt_status sopt_sim_create_live(const sopt_trace* trace, const sopt_manifest* manifest, const char* qoe,
+                                          const sopt_live_config* live, sopt_sim** out);
+/** sopt_sim_state with the live fields. */
+SOPT_API sopt_status sopt_sim_state_ex(const sopt_sim* sim, sopt_player_state_ex* state, size_t* forced_rung);
+/** sopt_sim_play with the playback rate; `abandon_with` (may be NULL) is asked at each progress event
+ *  (sopt_abr_should_abandon) whether to abandon the download; *report (may be NULL) carries the transfer time. */
+SOPT_API sopt_status sopt_sim_play_ex(sopt_sim* sim, const sopt_decision_ex* decision, sopt_abr* abandon_with,
+                                      sopt_download_report_ex* report);
 /** Statistics of the segments played so far. */
 SOPT_API sopt_status sopt_sim_stats(const sopt_sim* sim, sopt_session_stats* stats);
 /** Frees a simulation (NULL is fine). */

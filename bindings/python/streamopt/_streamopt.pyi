@@ -58,6 +58,7 @@ class DownloadReport:
     size_bytes: int
     start_time_s: float
     download_time_s: float
+    transfer_time_s: float
     def __init__(self, segment: int = 0, rung: int = 0, size_bytes: int = 0, start_time_s: float = 0.0,
                  download_time_s: float = 0.0) -> None: ...
     @property
@@ -70,14 +71,31 @@ class PlayerState:
     segments_left: int
     last_rung: Optional[int]
     rebuffered: bool
+    live: bool
+    latency_s: float
+    target_latency_s: float
+    live_edge_s: float
+    playback_rate: float
     def __init__(self, now_s: float = 0.0, buffer_s: float = 0.0, next_segment: int = 0, segments_left: int = 0,
                  last_rung: Optional[int] = None, rebuffered: bool = False) -> None: ...
+
+class DownloadProgress:
+    segment: int
+    rung: int
+    size_bytes: int
+    received_bytes: int
+    start_time_s: float
+    elapsed_s: float
+    buffer_s: float
+    @property
+    def throughput_bps(self) -> float: ...
 
 class Decision:
     rung: int
     delay_s: float
     rule: str
-    def __init__(self, rung: int = 0, delay_s: float = 0.0, rule: str = "") -> None: ...
+    playback_rate: float
+    def __init__(self, rung: int = 0, delay_s: float = 0.0, rule: str = "", playback_rate: float = 0.0) -> None: ...
     @property
     def estimate_bps(self) -> float: ...
     @property
@@ -102,6 +120,7 @@ class Prediction:
 class Controller:
     def on_download(self, report: DownloadReport) -> None: ...
     def decide(self, state: PlayerState) -> Decision: ...
+    def should_abandon(self, progress: DownloadProgress) -> Optional[int]: ...
     def reset(self) -> None: ...
     @property
     def name(self) -> str: ...
