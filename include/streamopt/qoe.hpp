@@ -106,6 +106,9 @@ struct SessionStats {
   double time_at_target = 0;        ///< share of time within 0.5 s of the target latency
   std::size_t playback_rate_changes = 0;  ///< times the playback speed changed
   std::size_t resyncs = 0;          ///< seeks back to the target latency (DVR window, max drift)
+  /// Sabre mode only: Sabre's "time average score", the time-average of
+  /// ln(R / R_0) per segment less 5 x rebuffer seconds per segment time.
+  double sabre_score = 0;
 };
 
 /// True for the segments a session's score counts: 2..N (index >= 1), the

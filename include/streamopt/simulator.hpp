@@ -20,6 +20,7 @@ namespace streamopt {
 enum class SimMode {
   pensieve,  ///< bit-for-bit the public Pensieve test simulator (fixed_env.py)
   standard,  ///< configurable player model ("default" on the CLI)
+  sabre,     ///< Sabre's semantics (UMass-LIDS/sabre): per-period bandwidth and latency, its buffer rules and metrics
   live,      ///< a live stream: segments (CMAF chunks) appear at the live edge, latency, playback rate
 };
 
@@ -62,7 +63,11 @@ struct SimConfig {
   /// The live player: the standard link, CMAF chunks, playback from the
   /// first 0.5 s of media, dash.js's default catch-up (LiveConfig).
   static SimConfig live_stream();
-  /// Parses "pensieve", "default" or "live".
+  /// Sabre's player (sabre.py defaults): latency from the trace (no RTT,
+  /// every bit payload), a 25 s buffer cap, playback from the first segment,
+  /// which is fetched at rung 0.
+  static SimConfig sabre();
+  /// Parses "pensieve", "default", "live" or "sabre".
   static SimConfig from_name(std::string_view mode);
 };
 

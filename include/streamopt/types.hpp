@@ -60,6 +60,9 @@ struct DownloadProgress {
   double start_time_s = 0;          ///< clock when the request was sent
   double elapsed_s = 0;             ///< seconds since the request (RTT included)
   double buffer_s = 0;              ///< media buffered ahead of the playhead now
+  /// Seconds from the request to the first byte where the playback mode
+  /// knows it (sabre: the link's latency); 0 otherwise.
+  double first_byte_s = 0;
   /// Throughput of this download so far (0 before the first byte).
   [[nodiscard]] double throughput_bps() const {
     return elapsed_s > 0 ? static_cast<double>(received_bytes) * 8.0 / elapsed_s : 0.0;

@@ -41,6 +41,7 @@ PlaybackMode make_mode(const NetworkTrace& trace, const SimConfig& config, const
     case SimMode::live: return LivePlayback(trace, config, manifest.segment_duration_s());
     case SimMode::pensieve: return PensievePlayback(trace, config);
     case SimMode::standard: return StandardPlayback(trace, config);
+    case SimMode::sabre: return SabrePlayback(trace, config);
   }
   throw Error("simulator: unknown playback mode");
 }

@@ -11,6 +11,7 @@
 #include "sim/download_context.hpp"
 #include "sim/playback_live.hpp"
 #include "sim/playback_pensieve.hpp"
+#include "sim/playback_sabre.hpp"
 #include "sim/playback_standard.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/simulator.hpp"
@@ -21,7 +22,7 @@ namespace streamopt::sim {
 // wait(seconds) and download(record, context); a mode may add
 // next_segment_after(segment) (re-syncs), fill_state(PlayerState&) and
 // fill_stats(SessionStats&) (live fields).
-using PlaybackMode = std::variant<PensievePlayback, StandardPlayback, LivePlayback>;
+using PlaybackMode = std::variant<PensievePlayback, StandardPlayback, LivePlayback, SabrePlayback>;
 
 class PlaybackSession {
  public:

@@ -28,11 +28,24 @@ SimConfig SimConfig::live_stream() {
   return c;
 }
 
+SimConfig SimConfig::sabre() {
+  SimConfig c;
+  c.mode = SimMode::sabre;
+  c.rtt_s = 0;
+  c.payload_fraction = 1;
+  c.max_buffer_s = 25;
+  c.startup_threshold_s = 0;
+  c.initial_rung = 0;
+  c.progress_interval_s = 0.05;
+  return c;
+}
+
 SimConfig SimConfig::from_name(std::string_view mode) {
   if (mode == "pensieve") return pensieve();
   if (mode == "default" || mode == "standard") return standard();
   if (mode == "live") return live_stream();
-  throw Error(fmt::format("unknown simulator mode '{}' (known: pensieve, default, live)", mode));
+  if (mode == "sabre") return sabre();
+  throw Error(fmt::format("unknown simulator mode '{}' (known: pensieve, default, live, sabre)", mode));
 }
 
 SessionStats summarize(const std::vector<SegmentRecord>& segments, const Manifest& manifest,

@@ -90,7 +90,7 @@ void add_sim_options(CLI::App& app, SimOptions& o) {
       ->type_name("DIR|synthetic");
   app.add_option("--mode", o.mode, "simulator semantics [default: default]")
       ->type_name("MODE")
-      ->check(CLI::IsMember({"pensieve", "default", "standard", "live"}).description("{pensieve,default,live}"));
+      ->check(CLI::IsMember({"pensieve", "default", "standard", "sabre", "live"}).description("{pensieve,default,sabre,live}"));
   app.add_option("--qoe", o.qoe, "QoE model: lin | log | hd | quality, with options [default: lin]")
       ->type_name("SPEC");
   o.segments_opt = app.add_option("--segments", o.segments,
@@ -135,8 +135,12 @@ SimConfig sim_config(const SimOptions& o, const Manifest& manifest) {
   if (given(o.rtt_opt)) c.rtt_s = o.rtt_ms / 1000.0;
   if (given(o.payload_opt)) c.payload_fraction = o.payload;
   if (given(o.max_buffer_opt)) c.max_buffer_s = o.max_buffer_s;
-  if (c.mode == SimMode::pensieve) {
-    refuse(o.startup_opt, "with --mode pensieve (playback starts with the first segment)");
+  if (c.mode == SimMode::sabre) {
+    refuse(o.rtt_opt, "with --mode sabre (latency comes from the trace's periods)");
+    refuse(o.payload_opt, "with --mode sabre (every bit of bandwidth is payload)");
+  }
+  if (c.mode == SimMode::pensieve || c.mode == SimMode::sabre) {
+    refuse(o.startup_opt, "with --mode pensieve or sabre (playback starts with the first segment)");
   } else if (given(o.startup_opt)) {
     c.startup_threshold_s = o.startup_s;
   }
