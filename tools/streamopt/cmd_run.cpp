@@ -162,6 +162,8 @@ SimConfig sim_config(const SimOptions& o, const Manifest& manifest) {
   }
   if (c.mode == SimMode::pensieve) {
     refuse(o.progress_interval_opt, "with --mode pensieve (it has no progress events)");
+  } else if (c.mode == SimMode::sabre) {
+    refuse(o.progress_interval_opt, "with --mode sabre (it asks at Sabre's own progress steps: 12000 bits and 50 ms)");
   } else if (given(o.progress_interval_opt)) {
     c.progress_interval_s = o.progress_interval_s;
   }
