@@ -95,6 +95,7 @@ class Recording final : public AbrController {
   }
   Decision decide(const PlayerState& s) override { return inner_->decide(s); }
   std::size_t should_abandon(const DownloadProgress& p) override { return inner_->should_abandon(p); }
+  [[nodiscard]] bool may_abandon() const override { return inner_->may_abandon(); }
   void reset() override {
     reports.clear();
     inner_->reset();
@@ -117,6 +118,7 @@ class Abandoner final : public AbrController {
     return d;
   }
   std::size_t should_abandon(const DownloadProgress&) override { return rung_; }
+  [[nodiscard]] bool may_abandon() const override { return true; }
   void reset() override {}
   [[nodiscard]] std::string name() const override { return "abandoner"; }
 

@@ -503,7 +503,7 @@ sopt_status sopt_sim_play_ex(sopt_sim* sim, const sopt_decision_ex* decision, so
     decided.delay_s = d.base.delay_s;
     decided.playback_rate = d.playback_rate;
     streamopt::AbandonHook hook;
-    if (abandon_with) {
+    if (abandon_with && abandon_with->controller->may_abandon()) {
       hook = [abandon_with](const streamopt::DownloadProgress& p) { return abandon_with->controller->should_abandon(p); };
     }
     const auto r = need(sim, "sim").player.play(decided, hook);

@@ -71,6 +71,10 @@ class PyController final : public AbrController {
     }, "should_abandon");
     return rung;
   }
+  [[nodiscard]] bool may_abandon() const override {
+    py::gil_scoped_acquire gil;
+    return py::hasattr(*object_, "should_abandon");
+  }
   void reset() override {
     call([&] { object_->attr("reset")(); }, "reset");
   }

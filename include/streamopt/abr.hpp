@@ -26,6 +26,10 @@ class AbrController {
     (void)progress;
     return kNoRung;
   }
+  /// True when `should_abandon` may ever abandon (a controller that
+  /// overrides it says so); the simulator skips progress events otherwise,
+  /// which keeps sessions of the other controllers fast.
+  [[nodiscard]] virtual bool may_abandon() const { return false; }
   /// Forgets per-session state.
   virtual void reset() = 0;
   /// The registry name without options (e.g. "robust_mpc" for a controller

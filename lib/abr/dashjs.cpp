@@ -560,6 +560,7 @@ class Dashjs final : public AbrController {
   // buffer, and the aborted request's HTTP metric (HTTPLoader adds it before
   // it checks for an abort) feeds the throughput model: the bytes received
   // over the time spent, as our reports measure a finished download.
+  [[nodiscard]] bool may_abandon() const override { return p_.abandon; }
   std::size_t should_abandon(const DownloadProgress& progress) override {
     if (!p_.abandon) return kNoRung;
     const SwitchRequest r = abandon_rule_.get(progress);

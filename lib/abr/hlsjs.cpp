@@ -62,6 +62,7 @@ class Hlsjs final : public AbrController {
 
   // _abandonRulesCheck, at each progress event; see docs/algorithms.md.
   // Fragment (hls.js) = segment, level = rung, minAutoLevel = rung 0.
+  [[nodiscard]] bool may_abandon() const override { return p_.abandon; }
   std::size_t should_abandon(const DownloadProgress& progress) override {
     if (!p_.abandon || progress.rung >= manifest_->rung_count()) return kNoRung;
     if (!(progress.elapsed_s >= 0) || !std::isfinite(progress.elapsed_s)) return kNoRung;

@@ -88,6 +88,7 @@ class CheckedController final : public AbrController {
     }
     return rung;
   }
+  [[nodiscard]] bool may_abandon() const override { return inner_->may_abandon(); }
   void reset() override { inner_->reset(); }
   [[nodiscard]] std::string name() const override { return inner_->name(); }
 

@@ -151,7 +151,9 @@ SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrC
     if (d.rung == kNoRung) d = abr.decide(player.state());
     DownloadReport report;
     try {
-      report = player.play(d, [&abr](const DownloadProgress& p) { return abr.should_abandon(p); });
+      report = abr.may_abandon()
+                   ? player.play(d, [&abr](const DownloadProgress& p) { return abr.should_abandon(p); })
+                   : player.play(d);
     } catch (const Error& e) {
       throw Error(fmt::format("controller {}: {}", abr.name(), e.what()));
     }

@@ -213,6 +213,7 @@ class Recorder final : public AbrController {
     return d;
   }
   std::size_t should_abandon(const DownloadProgress& p) override { return inner_->should_abandon(p); }
+  [[nodiscard]] bool may_abandon() const override { return inner_->may_abandon(); }
   void reset() override {
     inner_->reset();
     decisions.clear();
