@@ -24,6 +24,10 @@ std::unique_ptr<AbrController> make_exoplayer(const BuildContext& context, const
 std::unique_ptr<AbrController> make_shaka(const BuildContext& context, const OptionMap& options);
 // Model of dash.js v5's default ABR (its four quality rules under DYNAMIC).
 std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const OptionMap& options);
+// Low-latency live controllers as dash.js v5 runs them: L2A-LL and LoL+
+// (LoL+ also answers a playback rate from its catch-up control).
+std::unique_ptr<AbrController> make_l2a(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<AbrController> make_lolp(const BuildContext& context, const OptionMap& options);
 
 // Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
 std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);
