@@ -32,6 +32,7 @@ class Fixed final : public AbrController {
     d.rung = rung_;
     return d;
   }
+  [[nodiscard]] bool may_abandon() const override { return true; }
   std::size_t should_abandon(const DownloadProgress& p) override {
     if (p.segment != abandon_segment || abandoned) return kNoRung;
     abandoned = true;

@@ -1,7 +1,7 @@
 """Turns the output of ``streamopt evaluate --out DIR [--logs]`` into a report.
 
     python3 -m streamopt.report RESULTS_DIR -o REPORT_DIR [--session TRACE]
-                                [--trace-set NAME] [--traces DIR] [--edge DIR]
+                                [--trace-set NAME] [--traces DIR] [--edge DIR] [--live DIR]
 
 Writes, into REPORT_DIR: ``qoe_cdf.png`` (CDF of per-session QoE per
 controller), ``qoe_parts.png`` (mean QoE per segment with its utility,
@@ -10,7 +10,9 @@ session: throughput, chosen bitrate and buffer over time, one line per
 controller; needs the per-session logs of ``--logs``), ``index.html`` and
 ``report.md`` showing them with the table; with ``--edge DIR`` (the output of
 ``streamopt edge simulate --out DIR``) also ``edge.png`` and the allocation
-table. Uses matplotlib (Agg backend).
+table; with ``--live DIR`` (the output of ``streamopt evaluate --mode live
+--out DIR``) also ``live.png`` (latency vs bitrate) and the live table. Uses
+matplotlib (Agg backend).
 """
 from __future__ import annotations
 
@@ -217,11 +219,13 @@ HEADER = ["algorithm", "traces", "sessions", "QoE/segment", "% of oracle", "util
 
 
 def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, trace_set: Optional[str] = None,
-                 traces_dir: Optional[str] = None, edge_dir: Optional[str] = None) -> str:
+                 traces_dir: Optional[str] = None, edge_dir: Optional[str] = None,
+                 live_dir: Optional[str] = None) -> str:
     """Writes the plots, index.html and report.md; returns the index.html path.
 
     With ``edge_dir`` (an ``edge simulate --out`` directory) the report also
-    shows its allocation table and ``edge.png``."""
+    shows its allocation table and ``edge.png``; with ``live_dir`` (an
+    ``evaluate --mode live --out`` directory) its live table and ``live.png``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -266,6 +270,16 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
         except (EdgeReportError, OSError) as e:
             raise ReportError(f"--edge {edge_dir}: {e}") from e
         images.append(("edge.png", "Edge: sessions sharing one link under each bandwidth allocator"))
+    live_md = ""
+    if live_dir:
+        from .live_report import LiveReportError, live_table, plot_live
+
+        try:
+            plot_live(live_dir, os.path.join(out_dir, "live.png"))
+            live_md = live_table(live_dir)
+        except (LiveReportError, OSError) as e:
+            raise ReportError(f"--live {live_dir}: {e}") from e
+        images.append(("live.png", "Live: mean latency vs bitrate per controller (marker area = rebuffer ratio)"))
 
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write("# streamopt evaluation report\n\n")
@@ -278,6 +292,8 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
             f.write(f"![{caption}]({name})\n\n")
         if edge_table:
             f.write("## Edge allocation\n\n" + edge_table + "\n")
+        if live_md:
+            f.write("## Live streaming\n\n" + live_md + "\n")
         if note:
             f.write(note + "\n")
     index = os.path.join(out_dir, "index.html")
@@ -297,6 +313,8 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
             f.write(f"<h2>{html.escape(caption)}</h2>\n<img src='{name}' alt='{html.escape(caption)}'>\n")
         if edge_table:
             f.write(f"<h2>Edge allocation</h2>\n<pre>{html.escape(edge_table)}</pre>\n")
+        if live_md:
+            f.write(f"<h2>Live streaming</h2>\n<pre>{html.escape(live_md)}</pre>\n")
         if note:
             f.write(f"<p>{html.escape(note)}</p>\n")
         f.write("</body></html>\n")
@@ -311,9 +329,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--trace-set", help="trace set of that session (default: the first)")
     parser.add_argument("--traces", help="directory holding the session's trace, to overlay its throughput")
     parser.add_argument("--edge", help="an `streamopt edge simulate --out` directory to add (table and plot)")
+    parser.add_argument("--live", help="an `streamopt evaluate --mode live --out` directory to add (table and plot)")
     args = parser.parse_args(argv)
     try:
-        index = write_report(args.results_dir, args.out, args.session, args.trace_set, args.traces, args.edge)
+        index = write_report(args.results_dir, args.out, args.session, args.trace_set, args.traces, args.edge,
+                             args.live)
     except (ReportError, OSError) as e:
         print(f"streamopt.report: error: {e}", file=sys.stderr)
         return 1

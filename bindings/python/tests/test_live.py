@@ -83,3 +83,20 @@ def test_python_controller_can_abandon(manifest):
     assert c.progress[:4] == pytest.approx([0.25, 0.5, 0.75, 1.0])
     r = streamopt.simulate(slow, manifest, Abandoner(), segment_count=5, progress_interval_s=0)
     assert np.all(r["abandoned_rung"] == -1)
+
+
+@pytest.mark.slow  # draws with matplotlib
+def test_live_report_plots_latency_against_bitrate(tmp_path, fast, manifest):
+    from streamopt.live_report import LiveReportError, live_table, plot_live
+
+    table = streamopt.evaluate({"fast": [fast]}, manifest, ["bola", "l2a"], mode="live")
+    table.write(tmp_path / "live")
+    png = plot_live(str(tmp_path / "live"), str(tmp_path / "live.png"), 3.0)
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    md = live_table(str(tmp_path / "live"))
+    assert "| l2a | fast |" in md and "latency mean s" in md
+    table = streamopt.evaluate({"fast": [fast]}, manifest, ["bola"])
+    table.write(tmp_path / "vod")
+    with pytest.raises(LiveReportError, match="--mode live"):
+        plot_live(str(tmp_path / "vod"), str(tmp_path / "x.png"))
