@@ -13,7 +13,7 @@ cli=build/default/tools/streamopt/streamopt
 out=out/demo
 mkdir -p "$out"
 
-controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,oracle"
+controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,dashjs,hlsjs,exoplayer,shaka,oracle"
 has_data() { [ -d "$1/traces/fcc-hsdpa/test" ] && [ -f "$1/video/envivio/ladder.json" ]; }
 data=""
 if [ -n "${STREAMOPT_DATA:-}" ]; then
@@ -75,10 +75,28 @@ echo "Edge: 30 players sharing one link (capacity 30 x the trace), under each ba
   echo
   echo "Plot: report/edge.png"
 } >> "$out/summary.md"
+if [ -n "$data" ]; then
+  live_traces="$data/traces/hsdpa"
+  [ -d "$data/traces/sabre-4g" ] && live_traces="$live_traces,$data/traces/sabre-4g"
+else
+  live_traces="$out/synthetic-traces"
+fi
+echo
+echo "Live: 3 s target latency, 0.5 s CMAF chunks, on $live_traces (docs/simulator.md, live mode)"
+"$cli" evaluate --mode live --abr l2a,lolp,dashjs,bola,robust_mpc --traces "$live_traces" --video "$video" \
+  --out "$out/live" | tee "$out/live.md"
+{
+  echo
+  echo "## Live, 3 s target latency (QoE with LoL+'s latency and speed terms)"
+  echo
+  cat "$out/live.md"
+  echo
+  echo "Plot: report/live.png"
+} >> "$out/summary.md"
 report_traces=()
 [ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
 PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" \
-  --edge "$out/edge" >/dev/null
+  --edge "$out/edge" --live "$out/live" >/dev/null
 echo
 echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/0.6/1.0 Mbps, 50 ms, 300 ms queue)"
 "$cli" cc compare --cc gcc,gcc:profile=draft02,nada,bbr --case rfc8867-5.1 --out "$out/cc" | tee "$out/cc.md"
@@ -89,5 +107,5 @@ echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/
   cat "$out/cc.md"
 } >> "$out/summary.md"
 echo
-echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/, edge in $out/edge/"
+echo "demo: table in $out/summary.md, results in $out/results.{csv,json}, congestion control in $out/cc/, edge in $out/edge/, live in $out/live/"
 echo "demo: report with plots written to $(pwd)/$out/report/index.html"
