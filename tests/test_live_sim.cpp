@@ -254,3 +254,32 @@ TEST_CASE("Live: evaluate reports latency columns and the same numbers on any th
   config.sim = SimConfig::standard();
   CHECK_THAT(format_csv(evaluate(sets, title(), config)), !Contains("live_latency"));
 }
+
+TEST_CASE("Live: a controller's per-tick playback rate overrides its decision's and the default catch-up",
+          "[live_sim]") {
+  // Plays at 0.9x through its tick hook while its decisions ask for 1.5x.
+  class Ticking final : public AbrController {
+   public:
+    void on_download(const DownloadReport&) override {}
+    Decision decide(const PlayerState&) override {
+      Decision d;
+      d.playback_rate = 1.5;
+      return d;
+    }
+    double playback_rate(const PlayerState& s) override {
+      ++ticks;
+      CHECK(s.live);
+      CHECK(s.buffer_s >= 0);
+      return 0.9;
+    }
+    void reset() override { ticks = 0; }
+    [[nodiscard]] std::string name() const override { return "ticking"; }
+    std::size_t ticks = 0;
+  };
+  Ticking abr;
+  const QoeModel model("lin", title());
+  const SessionResult r = simulate(synth_constant(50e6, 600), title(), abr, live(), model);
+  CHECK(abr.ticks > 4 * r.segments.size());  // several ticks per 2 s segment
+  CHECK(r.segments.back().playback_rate == 0.9);
+  CHECK(r.segments.back().latency_s > 6.0);
+}

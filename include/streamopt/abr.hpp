@@ -30,6 +30,15 @@ class AbrController {
   /// overrides it says so); the simulator skips progress events otherwise,
   /// which keeps sessions of the other controllers fast.
   [[nodiscard]] virtual bool may_abandon() const { return false; }
+  /// Live: asked by the player at every playback tick between decisions
+  /// (dash.js re-evaluates its catch-up a few times a second) for the speed
+  /// to play at now; 0 = no opinion (the last decision's rate, else the
+  /// player's own catch-up). `state` holds the clock, buffer and live fields
+  /// (its segment fields keep their defaults). The default has none.
+  [[nodiscard]] virtual double playback_rate(const PlayerState& state) {
+    (void)state;
+    return 0.0;
+  }
   /// Forgets per-session state.
   virtual void reset() = 0;
   /// The registry name without options (e.g. "robust_mpc" for a controller

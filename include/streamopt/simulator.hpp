@@ -96,6 +96,10 @@ struct SegmentRecord {
 /// for (fetched anew at once), or kNoRung to let it finish. Empty = never.
 using AbandonHook = std::function<std::size_t(const DownloadProgress&)>;
 
+/// Live: asked at every playback tick for the playback rate now (0 = no
+/// opinion); `AbrController::playback_rate`. Empty = never.
+using RateHook = std::function<double(const PlayerState&)>;
+
 /// A whole session.
 struct SessionResult {
   std::vector<SegmentRecord> segments;  ///< one per segment
@@ -125,9 +129,10 @@ class SimulatedPlayer {
   /// Plays the next segment at `decision.rung` after `decision.delay_s`
   /// (clamped to the buffer) and returns the report for `on_download()`
   /// (of the request that completed). At each progress event `abandon` may
-  /// replace the request by one at another rung, once per segment.
+  /// replace the request by one at another rung, once per segment; in a
+  /// live session `rate` is asked for the playback speed at every tick.
   /// Throws `Error` when done, or on an out-of-range rung or invalid delay.
-  DownloadReport play(const Decision& decision, const AbandonHook& abandon = {});
+  DownloadReport play(const Decision& decision, const AbandonHook& abandon = {}, const RateHook& rate = {});
   /// Records of the segments played so far.
   [[nodiscard]] const std::vector<SegmentRecord>& records() const;
   /// The records and their statistics (a copy).
@@ -142,7 +147,8 @@ class SimulatedPlayer {
 
 /// Plays one session of `manifest` over `trace`, asking `abr` before every
 /// segment (except a forced first one), at each download's progress events
-/// (`should_abandon`), and reporting every download to it.
+/// (`should_abandon`), at each live playback tick (`playback_rate`), and
+/// reporting every download to it.
 /// Resets `abr` first. Throws `Error` on an invalid trace or config, or when
 /// the controller returns an out-of-range rung.
 SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,

@@ -137,6 +137,11 @@ class Lolp final : public AbrController {
   static double current_rate(const PlayerState& s) {
     return std::isfinite(s.playback_rate) && s.playback_rate > 0 ? s.playback_rate : 1.0;
   }
+  // CatchupController in LoL+ mode at every playback tick, as dash.js runs it.
+  double playback_rate(const PlayerState& state) override {
+    return playback_rate(state, std::isfinite(state.buffer_s) ? std::max(0.0, state.buffer_s) : 0.0);
+  }
+
   // CatchupController in LoL+ mode, evaluated at the decision: no opinion on
   // video on demand, without a target or with catch-up off; else LoL+'s rate,
   // kept at the current one when the change is under the minimum step

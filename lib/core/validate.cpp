@@ -89,6 +89,13 @@ class CheckedController final : public AbrController {
     return rung;
   }
   [[nodiscard]] bool may_abandon() const override { return inner_->may_abandon(); }
+  double playback_rate(const PlayerState& state) override {
+    const double rate = inner_->playback_rate(state);
+    if (!std::isfinite(rate) || rate < 0) {
+      throw Error(fmt::format("controller {} asked for playback rate {}", inner_->name(), rate));
+    }
+    return rate;
+  }
   void reset() override { inner_->reset(); }
   [[nodiscard]] std::string name() const override { return inner_->name(); }
 

@@ -16,6 +16,7 @@ struct DownloadContext {
   double progress_interval_s = 0;      // progress events this often (0 = none)
   const AbandonHook* abandon = nullptr;  // asked at progress events; may be empty
   double playback_rate = 0;            // live: the controller's playback rate (0 = none)
+  const RateHook* rate = nullptr;      // live: asked for the rate at every tick; may be empty
   // Media seconds per segment.
   [[nodiscard]] double segment_s() const { return manifest->segment_duration_s(); }
 };

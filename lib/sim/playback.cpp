@@ -84,7 +84,7 @@ void PlaybackSession::fill_stats(SessionStats& stats) const {
 }
 
 SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, double delay_s,
-                                     const AbandonHook& abandon, double playback_rate) {
+                                     const AbandonHook& abandon, double playback_rate, const RateHook& rate) {
   SegmentRecord rec;
   rec.segment = segment;
   rec.rung = rung;
@@ -92,13 +92,15 @@ SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, doub
   rec.size_bytes = manifest_->segment_size_bytes(segment, rung);
   std::visit(
       [&](auto& m) {
+        DownloadContext context{manifest_, total_, clock_s_, progress_interval_s_, abandon ? &abandon : nullptr,
+                                playback_rate, rate ? &rate : nullptr};
+        if constexpr (requires { m.begin_fetch(context); }) m.begin_fetch(context);
         rec.delay_s = m.playing() ? std::min(delay_s, m.buffer_s()) : 0.0;
         if (rec.delay_s > 0) {
           m.wait(rec.delay_s);
           clock_s_ += rec.delay_s;
         }
-        const DownloadContext context{manifest_, total_, clock_s_, progress_interval_s_,
-                                      abandon ? &abandon : nullptr, playback_rate};
+        context.request_clock_s = clock_s_;
         m.download(rec, context);
         if constexpr (requires { m.next_segment_after(segment); }) {
           next_ = std::min(total_, m.next_segment_after(segment));

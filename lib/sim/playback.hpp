@@ -54,7 +54,7 @@ class PlaybackSession {
   // `playback_rate` is the controller's for a live session (0 = none). The
   // session then moves on to the next segment (or where a re-sync puts it).
   SegmentRecord fetch(std::size_t segment, std::size_t rung, double delay_s, const AbandonHook& abandon = {},
-                      double playback_rate = 0);
+                      double playback_rate = 0, const RateHook& rate = {});
 
  private:
   const Manifest* manifest_;

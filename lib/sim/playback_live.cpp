@@ -61,6 +61,17 @@ double LivePlayback::catchup_rate() const {
   return rate;
 }
 
+double LivePlayback::tick_rate() const {
+  if (rate_hook_ == nullptr || !*rate_hook_) return 0.0;
+  PlayerState state;
+  state.now_s = clock_s_;
+  state.buffer_s = buffer_s();
+  fill_state(state);
+  const double rate = (*rate_hook_)(state);
+  if (!std::isfinite(rate) || rate < 0) throw Error(fmt::format("live: the controller asked for playback rate {}", rate));
+  return rate;
+}
+
 void LivePlayback::set_rate(double rate) {
   if (rate != rate_) {
     rate_ = rate;
@@ -86,7 +97,10 @@ void LivePlayback::advance(double until_s) {
       break;
     }
     const double step_s = std::min(until_s - clock_s_, kCatchupTickS);
-    if (requested_rate_ > 0) {
+    const double ticked = tick_rate();
+    if (ticked > 0) {
+      set_rate(std::clamp(ticked, live_.min_playback_rate, live_.max_playback_rate));
+    } else if (requested_rate_ > 0) {
       set_rate(std::clamp(requested_rate_, live_.min_playback_rate, live_.max_playback_rate));
     } else if (live_.catchup) {
       const double rate = catchup_rate();
@@ -107,13 +121,18 @@ void LivePlayback::advance(double until_s) {
   }
 }
 
+void LivePlayback::begin_fetch(const DownloadContext& context) {
+  requested_rate_ = context.playback_rate;
+  rate_hook_ = context.rate;
+}
+
 void LivePlayback::wait(double seconds) { advance(clock_s_ + seconds); }
 
 void LivePlayback::download(SegmentRecord& rec, const DownloadContext& context) {
   if (!capacity_->has_capacity()) {
     throw Error(fmt::format("trace {}: no usable throughput for a live session", capacity_->name()));
   }
-  requested_rate_ = context.playback_rate;
+  begin_fetch(context);
   stall_s_ = 0;
   const double request_s = clock_s_;
   const std::size_t chunks =

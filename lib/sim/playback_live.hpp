@@ -34,6 +34,9 @@ class LivePlayback {
   [[nodiscard]] double buffer_s() const;
   [[nodiscard]] bool playing() const { return playing_; }
   [[nodiscard]] double startup_delay_s() const { return startup_delay_s_; }
+  // Takes the controller's rate and rate hook for the fetch that follows
+  // (its wait included).
+  void begin_fetch(const DownloadContext& context);
   // Lets `seconds` pass without downloading; playback goes on.
   void wait(double seconds);
   // Fetches `rec.segment` chunk by chunk and fills the record (download and
@@ -52,6 +55,8 @@ class LivePlayback {
   [[nodiscard]] double latency_s() const { return live_edge_s() - playhead_s_; }
   // Plays on until the clock reads `until_s`, stall time into stall_s_.
   void advance(double until_s);
+  // The controller's rate for this tick (0 = none).
+  [[nodiscard]] double tick_rate() const;
   // dash.js's default catch-up rate for the current latency and buffer.
   [[nodiscard]] double catchup_rate() const;
   void set_rate(double rate);
@@ -71,6 +76,7 @@ class LivePlayback {
   double buffered_to_s_ = 0;  // media position buffered up to
   double rate_ = 1;
   double requested_rate_ = 0;  // the controller's, 0 = default catch-up
+  const RateHook* rate_hook_ = nullptr;  // asked every tick during the current fetch
   bool playing_ = false;
   bool stalled_ = false;  // dash.js's playbackStalled: since the buffer ran dry until it refills
   double startup_delay_s_ = 0;

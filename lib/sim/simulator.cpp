@@ -97,7 +97,7 @@ std::size_t SimulatedPlayer::forced_rung() const {
   return impl_->records.empty() ? impl_->config.initial_rung : kNoRung;
 }
 
-DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook& abandon) {
+DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook& abandon, const RateHook& rate) {
   if (done()) throw Error("simulator: the session is over, no segment left to play");
   const Manifest& m = *impl_->manifest;
   if (decision.rung >= m.rung_count()) {
@@ -112,7 +112,7 @@ DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook
   const std::size_t k = impl_->session.next_segment();
   const std::size_t prev = impl_->records.empty() ? kNoRung : impl_->records.back().rung;
   const double request_time_s = impl_->session.clock_s();
-  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s, abandon, decision.playback_rate);
+  SegmentRecord rec = impl_->session.fetch(k, decision.rung, decision.delay_s, abandon, decision.playback_rate, rate);
   rec.qoe = impl_->config.mode == SimMode::live
                 ? impl_->qoe->live_segment(rec.rung, prev, k, rec.rebuffer_s, {rec.latency_s, rec.playback_rate})
                 : impl_->qoe->segment(rec.rung, prev, k, rec.rebuffer_s);
@@ -151,9 +151,11 @@ SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrC
     if (d.rung == kNoRung) d = abr.decide(player.state());
     DownloadReport report;
     try {
-      report = abr.may_abandon()
-                   ? player.play(d, [&abr](const DownloadProgress& p) { return abr.should_abandon(p); })
-                   : player.play(d);
+      AbandonHook abandon;
+      if (abr.may_abandon()) abandon = [&abr](const DownloadProgress& p) { return abr.should_abandon(p); };
+      RateHook rate;
+      if (config.mode == SimMode::live) rate = [&abr](const PlayerState& s) { return abr.playback_rate(s); };
+      report = player.play(d, abandon, rate);
     } catch (const Error& e) {
       throw Error(fmt::format("controller {}: {}", abr.name(), e.what()));
     }

@@ -214,6 +214,7 @@ class Recorder final : public AbrController {
   }
   std::size_t should_abandon(const DownloadProgress& p) override { return inner_->should_abandon(p); }
   [[nodiscard]] bool may_abandon() const override { return inner_->may_abandon(); }
+  double playback_rate(const PlayerState& s) override { return inner_->playback_rate(s); }
   void reset() override {
     inner_->reset();
     decisions.clear();
