@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "abr/builtin.hpp"
+#include "abr/dashjs_throughput.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/registry.hpp"
 
@@ -45,7 +46,6 @@ constexpr double kBolaPlaceholderDecay = 0.99;
 // ThroughputModel floors a sample's download time at 1 ms.
 constexpr double kMinSampleTimeS = 1e-3;
 // AbrController's DEFAULT_VIDEO_BITRATE: the first choice without a setting or sample.
-constexpr double kDefaultVideoBitrateBps = 1e6;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -57,16 +57,13 @@ struct DashjsParams {
   bool insufficient_buffer_rule = true;
   bool switch_history_rule = true;
   // streaming.abr: hybridSwitchBufferTime (BOLA from it, throughput below
-  // half of it) and initialBitrate.video (-1: unset).
+  // half of it).
   double hybrid_switch_buffer_time_s = 12.0;
-  double initial_bitrate_bps = -1;
-  // streaming.abr.throughput: bandwidthSafetyFactor, ewma.*, and
+  // streaming.abr.throughput (bandwidthSafetyFactor, ewma.*) and
+  // initialBitrate.video.
+  DashjsThroughputSettings throughput;
   // streaming.cacheLoadThresholds.video; ttfb_s is the first-byte time
   // useDeadTimeLatency leaves out of a sample (our reports carry none).
-  double bandwidth_safety_factor = 0.9;
-  double fast_half_life_s = 3.0;
-  double slow_half_life_s = 8.0;
-  double ewma_weight_per_ms = 0.0015;
   double cache_load_threshold_s = 0.010;
   double ttfb_s = 0.0;
   // streaming.abr.rules.insufficientBufferRule.parameters
@@ -617,7 +614,7 @@ class Dashjs final : public AbrController {
                      : segments_appended_ >= 1         ? BufferState::empty
                                                        : BufferState::none;
     c.average_bps = throughput_.average_bps();
-    c.safe_bps = c.average_bps * p_.bandwidth_safety_factor;
+    c.safe_bps = c.average_bps * p_.throughput.bandwidth_safety_factor;
     c.current_rung = current;
     c.segments_appended = segments_appended_;
 
@@ -679,12 +676,7 @@ class Dashjs final : public AbrController {
   Decision initial(const PlayerState& state) {
     Decision d;
     const double average_bps = throughput_.average_bps();
-    double bitrate_bps = kDefaultVideoBitrateBps;
-    if (p_.initial_bitrate_bps > 0) {
-      bitrate_bps = p_.initial_bitrate_bps;
-    } else if (average_bps > 0) {
-      bitrate_bps = average_bps;
-    }
+    const double bitrate_bps = dashjs_initial_bitrate_bps(p_.throughput, average_bps);
     d.rung = optimal_rung(*manifest_, bitrate_bps);
     d.reasons.rule = "dashjs_initial";
     d.reasons.estimate_bps = bitrate_bps;
@@ -757,19 +749,7 @@ std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const Op
   p.switch_history_rule = options.get_bool("switch_history_rule", p.switch_history_rule);
   p.hybrid_switch_buffer_time_s = ranged_option(options, "hybrid_switch_buffer_time_s",
                                                 p.hybrid_switch_buffer_time_s, 0.0, 3600.0);
-  p.initial_bitrate_bps = options.get_double("initial_bitrate_bps", p.initial_bitrate_bps);
-  if (!(p.initial_bitrate_bps == -1 ||
-        (p.initial_bitrate_bps > 0 && p.initial_bitrate_bps <= 1e12))) {
-    throw Error(
-        fmt::format("{}: option initial_bitrate_bps={} must be in (0, 1e12], or -1 for unset",
-                    options.owner(), p.initial_bitrate_bps));
-  }
-  p.bandwidth_safety_factor =
-      ranged_option(options, "bandwidth_safety_factor", p.bandwidth_safety_factor, 0.01, 1.0);
-  p.fast_half_life_s = ranged_option(options, "fast_half_life_s", p.fast_half_life_s, 1e-3, 1e4);
-  p.slow_half_life_s = ranged_option(options, "slow_half_life_s", p.slow_half_life_s, 1e-3, 1e4);
-  p.ewma_weight_per_ms =
-      ranged_option(options, "ewma_weight_per_ms", p.ewma_weight_per_ms, 1e-5, 1.0);
+  p.throughput = parse_dashjs_throughput(options);
   p.cache_load_threshold_s =
       ranged_option(options, "cache_load_threshold_s", p.cache_load_threshold_s, 0.0, 60.0);
   p.ttfb_s = ranged_option(options, "ttfb_s", p.ttfb_s, 0.0, 60.0);
@@ -807,9 +787,9 @@ std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const Op
   }
   // The EWMA weight is ewma_weight_per_ms x download ms; our predictor's is
   // download seconds, so its half-lives are scaled by 1 / (1000 x factor).
-  const double scale = 1.0 / (1000.0 * p.ewma_weight_per_ms);
-  const double fast_s = p.fast_half_life_s * scale;
-  const double slow_s = p.slow_half_life_s * scale;
+  const double scale = 1.0 / (1000.0 * p.throughput.ewma_weight_per_ms);
+  const double fast_s = p.throughput.fast_half_life_s * scale;
+  const double slow_s = p.throughput.slow_half_life_s * scale;
   for (double h : {fast_s, slow_s}) {
     if (!(h >= 1e-3 && h <= 1e4)) {
       throw Error(fmt::format(

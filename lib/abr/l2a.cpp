@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "abr/builtin.hpp"
-#include "predict/builtin.hpp"
+#include "abr/dashjs_throughput.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/registry.hpp"
 
@@ -28,7 +28,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // AbrController's DEFAULT_VIDEO_BITRATE: the first rung without a sample.
-constexpr double kDefaultVideoBitrateBps = 1e6;
 // Q doubles on every over-estimate and dash.js never bounds it; past ~1000
 // doublings a double overflows and w turns NaN. Capped here: at this size the
 // gradient step already puts all weight on one rung, so no decision changes.
@@ -40,12 +39,7 @@ struct L2aParams {
   double vl_exponent = 0.99;   // VL = HORIZON^0.99, the cautiousness parameter
   double react = 2;            // REACT: Q multiplier on over-estimation
   double b_target_s = 1.5;     // B_target: buffer that ends start-up
-  // streaming.abr.throughput: bandwidthSafetyFactor and ewma.* (EWMA mode).
-  double bandwidth_safety_factor = 0.9;
-  double fast_half_life_s = 3.0;
-  double slow_half_life_s = 8.0;
-  double ewma_weight_per_ms = 0.0015;
-  double initial_bitrate_bps = -1;  // streaming.abr.initialBitrate.video (-1: unset)
+  DashjsThroughputSettings throughput;  // bandwidthSafetyFactor, ewma.*, initialBitrate
   // dash.js mixes units in two places: the Q update and the stepwise-ascent
   // test compare bitrates in bit/s with a throughput in kbit/s. true keeps
   // that; false uses kbit/s on both sides (the paper's algorithm).
@@ -83,9 +77,8 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 
 class L2a final : public AbrController {
  public:
-  L2a(std::shared_ptr<const Manifest> manifest, std::unique_ptr<ThroughputPredictor> ewma,
-      L2aParams params)
-      : manifest_(std::move(manifest)), ewma_(std::move(ewma)), p_(params) {
+  L2a(std::shared_ptr<const Manifest> manifest, DashjsEwmaThroughput throughput, L2aParams params)
+      : manifest_(std::move(manifest)), throughput_(std::move(throughput)), p_(params) {
     for (std::size_t i = 0; i < manifest_->rung_count(); ++i)
       bitrates_bps_.push_back(manifest_->bitrate_bps(i));
     vl_ = std::pow(p_.horizon, p_.vl_exponent);
@@ -94,7 +87,7 @@ class L2a final : public AbrController {
   }
 
   void on_download(const DownloadReport& report) override {
-    ewma_->observe(report);
+    throughput_.observe(report);
     if (report.usable_sample()) last_sample_bps_ = report.throughput_bps();
     // MEDIA_FRAGMENT_LOADED: the last segment's duration is known.
     last_segment_s_ = manifest_->segment_duration_s();
@@ -103,20 +96,15 @@ class L2a final : public AbrController {
   Decision decide(const PlayerState& state) override {
     Decision d;
     const double buffer_s = std::isfinite(state.buffer_s) ? std::max(0.0, state.buffer_s) : 0.0;
-    const double average_bps = average_throughput_bps();
-    const double safe_bps = average_bps * p_.bandwidth_safety_factor;
+    const double average_bps = throughput_.average_bps();
+    const double safe_bps = average_bps * p_.throughput.bandwidth_safety_factor;
     d.reasons.buffer_s = buffer_s;
     d.reasons.estimate_bps = std::isnan(average_bps) ? 0.0 : average_bps;
     d.reasons.conservative_bps = std::isnan(safe_bps) ? 0.0 : safe_bps;
     const std::size_t n = bitrates_bps_.size();
     if (state.last_rung == kNoRung) {
       // The first request: AbrController's initial bitrate, no rule runs.
-      double bitrate_bps = kDefaultVideoBitrateBps;
-      if (p_.initial_bitrate_bps > 0) {
-        bitrate_bps = p_.initial_bitrate_bps;
-      } else if (average_bps > 0) {
-        bitrate_bps = average_bps;
-      }
+      const double bitrate_bps = dashjs_initial_bitrate_bps(p_.throughput, average_bps);
       current_ = highest_rung_below(*manifest_, bitrate_bps);
       d.rung = current_;
       d.reasons.rule = "l2a_initial";
@@ -143,7 +131,7 @@ class L2a final : public AbrController {
   }
 
   void reset() override {
-    ewma_->reset();
+    throughput_.reset();
     steady_ = false;
     w_.assign(bitrates_bps_.size(), 0.0);
     prev_w_.assign(bitrates_bps_.size(), 0.0);
@@ -217,16 +205,8 @@ class L2a final : public AbrController {
     d.reasons.estimate_bps = last_kbps * 1000.0;
   }
 
-  // ThroughputController.getAverageThroughput (EWMA): whole kbit/s, NaN
-  // before the first sample.
-  [[nodiscard]] double average_throughput_bps() const {
-    const Prediction p = ewma_->predict();
-    if (!p.valid) return kNaN;
-    return std::round(p.estimate_bps / 1000.0) * 1000.0;
-  }
-
   std::shared_ptr<const Manifest> manifest_;
-  std::unique_ptr<ThroughputPredictor> ewma_;
+  DashjsEwmaThroughput throughput_;
   L2aParams p_;
   std::vector<double> bitrates_bps_;
   double vl_ = 0;
@@ -249,29 +229,9 @@ std::unique_ptr<AbrController> make_l2a(const BuildContext& context, const Optio
   p.vl_exponent = ranged_option(options, "vl_exponent", p.vl_exponent, 0.0, 10.0);
   p.react = ranged_option(options, "react", p.react, 1.0, 1000.0);
   p.b_target_s = ranged_option(options, "b_target_s", p.b_target_s, 0.0, 3600.0);
-  p.bandwidth_safety_factor =
-      ranged_option(options, "bandwidth_safety_factor", p.bandwidth_safety_factor, 0.01, 1.0);
-  p.fast_half_life_s = ranged_option(options, "fast_half_life_s", p.fast_half_life_s, 1e-3, 1e4);
-  p.slow_half_life_s = ranged_option(options, "slow_half_life_s", p.slow_half_life_s, 1e-3, 1e4);
-  p.ewma_weight_per_ms =
-      ranged_option(options, "ewma_weight_per_ms", p.ewma_weight_per_ms, 1e-5, 1.0);
-  p.initial_bitrate_bps = options.get_double("initial_bitrate_bps", p.initial_bitrate_bps);
-  if (!(p.initial_bitrate_bps == -1 ||
-        (p.initial_bitrate_bps > 0 && p.initial_bitrate_bps <= 1e12))) {
-    throw Error(
-        fmt::format("{}: option initial_bitrate_bps={} must be in (0, 1e12], or -1 for unset",
-                    options.owner(), p.initial_bitrate_bps));
-  }
+  p.throughput = parse_dashjs_throughput(options);
   p.dashjs_units = options.get_bool("dashjs_units", p.dashjs_units);
-  // As in the dashjs model: the EWMA weight is ewma_weight_per_ms x download
-  // ms, our predictor's is download seconds, so the half-lives are scaled.
-  const double scale = 1.0 / (1000.0 * p.ewma_weight_per_ms);
-  OptionMap ewma_options("ewma", {{"fast_half_life_s", fmt::format("{}", p.fast_half_life_s * scale)},
-                                  {"slow_half_life_s", fmt::format("{}", p.slow_half_life_s * scale)},
-                                  {"safety", "1"}});
-  auto ewma = predict::make_ewma(context, ewma_options);
-  ewma_options.check_all_used();
-  return std::make_unique<L2a>(context.shared_manifest(), std::move(ewma), p);
+  return std::make_unique<L2a>(context.shared_manifest(), DashjsEwmaThroughput(context, p.throughput), p);
 }
 
 }  // namespace streamopt::abr

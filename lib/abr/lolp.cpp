@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "abr/builtin.hpp"
+#include "abr/dashjs_throughput.hpp"
 #include "abr/lolp_som.hpp"
-#include "predict/builtin.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/registry.hpp"
 
@@ -29,16 +29,10 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // AbrController's DEFAULT_VIDEO_BITRATE: the first rung without a sample.
-constexpr double kDefaultVideoBitrateBps = 1e6;
 
 // Settings and constants LoL+ reads, at dash.js's defaults.
 struct LolpParams {
-  // streaming.abr.throughput: bandwidthSafetyFactor and ewma.* (EWMA mode).
-  double bandwidth_safety_factor = 0.9;
-  double fast_half_life_s = 3.0;
-  double slow_half_life_s = 8.0;
-  double ewma_weight_per_ms = 0.0015;
-  double initial_bitrate_bps = -1;  // streaming.abr.initialBitrate.video (-1: unset)
+  DashjsThroughputSettings throughput;  // bandwidthSafetyFactor, ewma.*, initialBitrate
   // LoLpRule's DWS_TARGET_LATENCY and DWS_BUFFER_MIN.
   double dws_target_latency_s = 1.5;
   double dws_buffer_min_s = 0.3;
@@ -53,23 +47,22 @@ struct LolpParams {
 
 class Lolp final : public AbrController {
  public:
-  Lolp(std::shared_ptr<const Manifest> manifest, std::unique_ptr<ThroughputPredictor> ewma,
-       LolpParams params)
+  Lolp(std::shared_ptr<const Manifest> manifest, DashjsEwmaThroughput throughput, LolpParams params)
       : manifest_(std::move(manifest)),
-        ewma_(std::move(ewma)),
+        throughput_(std::move(throughput)),
         p_(params),
         bitrates_(bitrates(*manifest_)),
         som_(bitrates_, p_.seed) {
     reset();
   }
 
-  void on_download(const DownloadReport& report) override { ewma_->observe(report); }
+  void on_download(const DownloadReport& report) override { throughput_.observe(report); }
 
   Decision decide(const PlayerState& state) override {
     Decision d;
     const double buffer_s = std::isfinite(state.buffer_s) ? std::max(0.0, state.buffer_s) : 0.0;
-    const double average_bps = average_throughput_bps();
-    const double safe_bps = average_bps * p_.bandwidth_safety_factor;
+    const double average_bps = throughput_.average_bps();
+    const double safe_bps = average_bps * p_.throughput.bandwidth_safety_factor;
     d.reasons.buffer_s = buffer_s;
     d.reasons.estimate_bps = std::isnan(average_bps) ? 0.0 : average_bps;
     d.reasons.conservative_bps = std::isnan(safe_bps) ? 0.0 : safe_bps;
@@ -77,12 +70,7 @@ class Lolp final : public AbrController {
     const std::size_t n = manifest_->rung_count();
     if (state.last_rung == kNoRung) {
       // The first request: AbrController's initial bitrate, no rule runs.
-      double bitrate_bps = kDefaultVideoBitrateBps;
-      if (p_.initial_bitrate_bps > 0) {
-        bitrate_bps = p_.initial_bitrate_bps;
-      } else if (average_bps > 0) {
-        bitrate_bps = average_bps;
-      }
+      const double bitrate_bps = dashjs_initial_bitrate_bps(p_.throughput, average_bps);
       current_ = highest_rung_below(*manifest_, bitrate_bps);
       d.rung = current_;
       d.reasons.rule = "lolp_initial";
@@ -110,7 +98,7 @@ class Lolp final : public AbrController {
   }
 
   void reset() override {
-    ewma_->reset();
+    throughput_.reset();
     som_.reset();
     evaluator_ = {};
     current_ = 0;
@@ -123,13 +111,6 @@ class Lolp final : public AbrController {
     std::vector<double> out;
     for (std::size_t i = 0; i < m.rung_count(); ++i) out.push_back(m.bitrate_bps(i));
     return out;
-  }
-  // ThroughputController.getAverageThroughput (EWMA): whole kbit/s, NaN
-  // before the first sample.
-  [[nodiscard]] double average_throughput_bps() const {
-    const Prediction p = ewma_->predict();
-    if (!p.valid) return kNaN;
-    return std::round(p.estimate_bps / 1000.0) * 1000.0;
   }
   static double live_latency_s(const PlayerState& s) {
     return s.live && std::isfinite(s.latency_s) && s.latency_s > 0 ? s.latency_s : 0.0;
@@ -162,7 +143,7 @@ class Lolp final : public AbrController {
   }
 
   std::shared_ptr<const Manifest> manifest_;
-  std::unique_ptr<ThroughputPredictor> ewma_;
+  DashjsEwmaThroughput throughput_;
   LolpParams p_;
   std::vector<double> bitrates_;
   lolp::QoeEvaluator evaluator_;
@@ -174,19 +155,7 @@ class Lolp final : public AbrController {
 
 std::unique_ptr<AbrController> make_lolp(const BuildContext& context, const OptionMap& options) {
   LolpParams p;
-  p.bandwidth_safety_factor =
-      ranged_option(options, "bandwidth_safety_factor", p.bandwidth_safety_factor, 0.01, 1.0);
-  p.fast_half_life_s = ranged_option(options, "fast_half_life_s", p.fast_half_life_s, 1e-3, 1e4);
-  p.slow_half_life_s = ranged_option(options, "slow_half_life_s", p.slow_half_life_s, 1e-3, 1e4);
-  p.ewma_weight_per_ms =
-      ranged_option(options, "ewma_weight_per_ms", p.ewma_weight_per_ms, 1e-5, 1.0);
-  p.initial_bitrate_bps = options.get_double("initial_bitrate_bps", p.initial_bitrate_bps);
-  if (!(p.initial_bitrate_bps == -1 ||
-        (p.initial_bitrate_bps > 0 && p.initial_bitrate_bps <= 1e12))) {
-    throw Error(
-        fmt::format("{}: option initial_bitrate_bps={} must be in (0, 1e12], or -1 for unset",
-                    options.owner(), p.initial_bitrate_bps));
-  }
+  p.throughput = parse_dashjs_throughput(options);
   p.dws_target_latency_s =
       ranged_option(options, "dws_target_latency_s", p.dws_target_latency_s, 0.0, 3600.0);
   p.dws_buffer_min_s = ranged_option(options, "dws_buffer_min_s", p.dws_buffer_min_s, 0.0, 3600.0);
@@ -207,15 +176,7 @@ std::unique_ptr<AbrController> make_lolp(const BuildContext& context, const Opti
         "the playback-rate control off",
         options.owner()));
   }
-  // As in the dashjs model: the EWMA weight is ewma_weight_per_ms x download
-  // ms, our predictor's is download seconds, so the half-lives are scaled.
-  const double scale = 1.0 / (1000.0 * p.ewma_weight_per_ms);
-  OptionMap ewma_options("ewma", {{"fast_half_life_s", fmt::format("{}", p.fast_half_life_s * scale)},
-                                  {"slow_half_life_s", fmt::format("{}", p.slow_half_life_s * scale)},
-                                  {"safety", "1"}});
-  auto ewma = predict::make_ewma(context, ewma_options);
-  ewma_options.check_all_used();
-  return std::make_unique<Lolp>(context.shared_manifest(), std::move(ewma), p);
+  return std::make_unique<Lolp>(context.shared_manifest(), DashjsEwmaThroughput(context, p.throughput), p);
 }
 
 }  // namespace streamopt::abr
