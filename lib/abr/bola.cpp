@@ -226,9 +226,8 @@ class SabreBola final : public AbrController {
     set_v_p(buffer_s_);
   }
   [[nodiscard]] std::string name() const override { return "bola"; }
-  // Sabre's rules abandon requests. (Declared without `override` so that
-  // this file builds whether or not AbrController has may_abandon().)
-  [[nodiscard]] bool may_abandon() const { return true; }  // NOLINT(modernize-use-override)
+  // Sabre's rules abandon requests.
+  [[nodiscard]] bool may_abandon() const override { return true; }
 
  private:
   void set_v_p(double buffer_s) {
@@ -320,9 +319,8 @@ class SabreBolaE final : public AbrController {
     pending_.reset();
   }
   [[nodiscard]] std::string name() const override { return "bola"; }
-  // Sabre's rules abandon requests. (Declared without `override` so that
-  // this file builds whether or not AbrController has may_abandon().)
-  [[nodiscard]] bool may_abandon() const { return true; }  // NOLINT(modernize-use-override)
+  // Sabre's rules abandon requests.
+  [[nodiscard]] bool may_abandon() const override { return true; }
 
  private:
   static constexpr double kMinimumBufferS = 10.0;

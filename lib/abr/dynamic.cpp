@@ -79,9 +79,8 @@ class SabreDynamic final : public AbrController {
     use_bola_ = false;
   }
   [[nodiscard]] std::string name() const override { return "dynamic"; }
-  // Sabre's rules abandon requests. (Declared without `override` so that
-  // this file builds whether or not AbrController has may_abandon().)
-  [[nodiscard]] bool may_abandon() const { return true; }  // NOLINT(modernize-use-override)
+  // Sabre's rules abandon requests.
+  [[nodiscard]] bool may_abandon() const override { return true; }
 
  private:
   static constexpr double kLowBufferS = 10.0;

@@ -77,9 +77,8 @@ class SabreThroughputRule final : public AbrController {
     ibr_safety_ = kSabreIbrSafetyInit;
   }
   [[nodiscard]] std::string name() const override { return "rate"; }
-  // Sabre's rules abandon requests. (Declared without `override` so that
-  // this file builds whether or not AbrController has may_abandon().)
-  [[nodiscard]] bool may_abandon() const { return true; }  // NOLINT(modernize-use-override)
+  // Sabre's rules abandon requests.
+  [[nodiscard]] bool may_abandon() const override { return true; }
 
  private:
   static constexpr double kSafety = 0.9;
