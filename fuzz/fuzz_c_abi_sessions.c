@@ -11,7 +11,10 @@
  *   3. a session: on_download / decide / reset with reports and states that
  *      are mostly plausible and sometimes absurd in one or more fields
  *      (NaN, inf, huge, 5e-324, out-of-range rungs and segments), with the
- *      same reports fed to a predictor built by name.
+ *      same reports fed to a predictor built by name; every other step goes
+ *      through the versioned live calls (sopt_abr_decide_ex with fuzzed live
+ *      fields, sopt_abr_should_abandon with fuzzed progress,
+ *      sopt_abr_on_download_ex with a fuzzed transfer time).
  *
  * Any status is fine. A crash, hang, leak or sanitizer report is a bug, and so
  * is a call that succeeds with an invalid result: a decision outside the ladder
@@ -274,7 +277,25 @@ static void play(reader* r, sopt_abr* abr, sopt_predictor* predictor, const char
     state.last_rung = take_index(r, last, rungs);
     state.rebuffered = stalled;
     sopt_decision decision;
-    const sopt_status status = sopt_abr_decide(abr, &state, &decision);
+    sopt_status status;
+    const int versioned = op & 1; /* the live (_ex) calls */
+    if (versioned) {
+      sopt_player_state_ex ex = SOPT_PLAYER_STATE_EX_INIT;
+      sopt_decision_ex out = SOPT_DECISION_EX_INIT;
+      ex.base = state;
+      ex.live = take_byte(r) & 1;
+      ex.latency_s = take_double(r, 3.0);
+      ex.target_latency_s = take_double(r, 3.0);
+      ex.live_edge_s = take_double(r, now_s + 3.0);
+      ex.playback_rate = take_double(r, 1.0);
+      status = sopt_abr_decide_ex(abr, &ex, &out);
+      decision = out.base;
+      if (status == SOPT_OK && (!isfinite(out.playback_rate) || out.playback_rate < 0)) {
+        fail("bad playback rate", spec, out.playback_rate, 0);
+      }
+    } else {
+      status = sopt_abr_decide(abr, &state, &decision);
+    }
     if (status == SOPT_OK) {
       if (decision.rung >= rungs) fail("decision outside the ladder", spec, (double)decision.rung, (double)rungs);
       if (!isfinite(decision.delay_s) || decision.delay_s < 0) fail("bad delay", spec, decision.delay_s, 0);
@@ -290,7 +311,25 @@ static void play(reader* r, sopt_abr* abr, sopt_predictor* predictor, const char
     report.size_bytes = take_size(r, nominal);
     report.start_time_s = take_double(r, now_s);
     report.download_time_s = take_double(r, 0.01 + (double)nominal * 8.0 / throughput);
-    if (sopt_abr_on_download(abr, &report) == SOPT_OK && predictor) {
+    if (versioned) {
+      sopt_download_progress progress = SOPT_DOWNLOAD_PROGRESS_INIT;
+      progress.segment = report.segment;
+      progress.rung = report.rung;
+      progress.size_bytes = report.size_bytes;
+      progress.received_bytes = take_size(r, report.size_bytes / 2);
+      progress.start_time_s = report.start_time_s;
+      progress.elapsed_s = take_double(r, report.download_time_s / 2);
+      progress.buffer_s = take_double(r, buffer_s);
+      size_t abandon = SOPT_NO_RUNG;
+      if (sopt_abr_should_abandon(abr, &progress, &abandon) == SOPT_OK && abandon != SOPT_NO_RUNG && abandon >= rungs) {
+        fail("abandoned for a rung outside the ladder", spec, (double)abandon, (double)rungs);
+      }
+      sopt_download_report_ex ex = SOPT_DOWNLOAD_REPORT_EX_INIT;
+      ex.base = report;
+      ex.transfer_time_s = take_double(r, report.download_time_s / 2);
+      sopt_abr_on_download_ex(abr, &ex);
+    }
+    if (!versioned && sopt_abr_on_download(abr, &report) == SOPT_OK && predictor) {
       sopt_prediction prediction;
       if (sopt_predictor_observe(predictor, &report) == SOPT_OK &&
           sopt_predictor_predict(predictor, &prediction) == SOPT_OK && prediction.valid &&

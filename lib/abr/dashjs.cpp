@@ -45,7 +45,6 @@ constexpr double kBolaMinimumBufferPerLevelS = 2.0;
 constexpr double kBolaPlaceholderDecay = 0.99;
 // ThroughputModel floors a sample's download time at 1 ms.
 constexpr double kMinSampleTimeS = 1e-3;
-// AbrController's DEFAULT_VIDEO_BITRATE: the first choice without a setting or sample.
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 

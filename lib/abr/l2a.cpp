@@ -27,7 +27,6 @@ namespace streamopt::abr {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// AbrController's DEFAULT_VIDEO_BITRATE: the first rung without a sample.
 // Q doubles on every over-estimate and dash.js never bounds it; past ~1000
 // doublings a double overflows and w turns NaN. Capped here: at this size the
 // gradient step already puts all weight on one rung, so no decision changes.

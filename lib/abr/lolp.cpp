@@ -27,9 +27,6 @@
 namespace streamopt::abr {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// AbrController's DEFAULT_VIDEO_BITRATE: the first rung without a sample.
-
 // Settings and constants LoL+ reads, at dash.js's defaults.
 struct LolpParams {
   DashjsThroughputSettings throughput;  // bandwidthSafetyFactor, ewma.*, initialBitrate
