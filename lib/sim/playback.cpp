@@ -38,10 +38,10 @@ const SimConfig& checked(const SimConfig& c, const Manifest& m) {
 
 PlaybackMode make_mode(const NetworkTrace& trace, const SimConfig& config, const Manifest& manifest) {
   switch (config.mode) {
-    case SimMode::live: return LivePlayback(trace, config, manifest.segment_duration_s());
+    case SimMode::live: return Boxed<LivePlayback>(LivePlayback(trace, config, manifest.segment_duration_s()));
     case SimMode::pensieve: return PensievePlayback(trace, config);
     case SimMode::standard: return StandardPlayback(trace, config);
-    case SimMode::sabre: return SabrePlayback(trace, config);
+    case SimMode::sabre: return Boxed<SabrePlayback>(SabrePlayback(trace, config));
   }
   throw Error("simulator: unknown playback mode");
 }
@@ -56,20 +56,21 @@ PlaybackSession::PlaybackSession(const NetworkTrace& trace, const Manifest& mani
       mode_(make_mode(trace, checked(config, manifest), manifest)) {}
 
 double PlaybackSession::buffer_s() const {
-  return std::visit([](const auto& m) { return m.buffer_s(); }, mode_);
+  return std::visit([](const auto& m) { return unboxed(m).buffer_s(); }, mode_);
 }
 
 bool PlaybackSession::playing() const {
-  return std::visit([](const auto& m) { return m.playing(); }, mode_);
+  return std::visit([](const auto& m) { return unboxed(m).playing(); }, mode_);
 }
 
 double PlaybackSession::startup_delay_s() const {
-  return std::visit([](const auto& m) { return m.startup_delay_s(); }, mode_);
+  return std::visit([](const auto& m) { return unboxed(m).startup_delay_s(); }, mode_);
 }
 
 void PlaybackSession::fill_state(PlayerState& state) const {
   std::visit(
-      [&](const auto& m) {
+      [&](const auto& boxed) {
+        const auto& m = unboxed(boxed);
         if constexpr (requires { m.fill_state(state); }) m.fill_state(state);
       },
       mode_);
@@ -77,7 +78,8 @@ void PlaybackSession::fill_state(PlayerState& state) const {
 
 void PlaybackSession::fill_stats(SessionStats& stats) const {
   std::visit(
-      [&](const auto& m) {
+      [&](const auto& boxed) {
+        const auto& m = unboxed(boxed);
         if constexpr (requires { m.fill_stats(stats); }) m.fill_stats(stats);
       },
       mode_);
@@ -91,7 +93,8 @@ SegmentRecord PlaybackSession::fetch(std::size_t segment, std::size_t rung, doub
   rec.bitrate_bps = manifest_->bitrate_bps(rung);
   rec.size_bytes = manifest_->segment_size_bytes(segment, rung);
   std::visit(
-      [&](auto& m) {
+      [&](auto& boxed) {
+        auto& m = unboxed(boxed);
         DownloadContext context{manifest_, total_, clock_s_, progress_interval_s_, abandon ? &abandon : nullptr,
                                 playback_rate, rate ? &rate : nullptr};
         if constexpr (requires { m.begin_fetch(context); }) m.begin_fetch(context);

@@ -6,6 +6,7 @@
 // is one file plus one alternative in PlaybackMode and one case in
 // make_mode().
 
+#include <memory>
 #include <variant>
 
 #include "sim/download_context.hpp"
@@ -22,7 +23,43 @@ namespace streamopt::sim {
 // wait(seconds) and download(record, context); a mode may add
 // next_segment_after(segment) (re-syncs), fill_state(PlayerState&) and
 // fill_stats(SessionStats&) (live fields).
-using PlaybackMode = std::variant<PensievePlayback, StandardPlayback, LivePlayback, SabrePlayback>;
+// A mode held on the heap and deep-copied with the session, so that the
+// larger modes (live, sabre) do not widen every session the oracle copies
+// and sorts (the Pensieve and standard modes are held inline).
+template <class T>
+class Boxed {
+ public:
+  explicit Boxed(T mode) : mode_(std::make_unique<T>(std::move(mode))) {}
+  Boxed(const Boxed& other) : mode_(std::make_unique<T>(*other.mode_)) {}
+  Boxed& operator=(const Boxed& other) {
+    mode_ = std::make_unique<T>(*other.mode_);
+    return *this;
+  }
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(Boxed&&) noexcept = default;
+  ~Boxed() = default;
+  T& operator*() { return *mode_; }
+  const T& operator*() const { return *mode_; }
+
+ private:
+  std::unique_ptr<T> mode_;
+};
+
+// The mode inside a variant alternative, boxed or not.
+template <class T>
+T& unboxed(T& mode) {
+  return mode;
+}
+template <class T>
+T& unboxed(Boxed<T>& mode) {
+  return *mode;
+}
+template <class T>
+const T& unboxed(const Boxed<T>& mode) {
+  return *mode;
+}
+
+using PlaybackMode = std::variant<PensievePlayback, StandardPlayback, Boxed<LivePlayback>, Boxed<SabrePlayback>>;
 
 class PlaybackSession {
  public:
