@@ -11,8 +11,13 @@
 #include <set>
 #include <string>
 
+#include <utility>
+#include <vector>
+
+#include "streamopt/abr.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/manifest.hpp"
+#include "streamopt/trace.hpp"
 #include "streamopt/types.hpp"
 
 namespace streamopt::test {
@@ -34,6 +39,45 @@ inline PlayerState state_at(double buffer_s, std::size_t last_rung, double now_s
   s.segments_left = 47;
   return s;
 }
+
+// A trace from sample times (s) and throughputs (Mbit/s).
+inline NetworkTrace trace_mbps(std::vector<double> time_s, const std::vector<double>& mbps,
+                               std::string name = "hand") {
+  NetworkTrace trace;
+  trace.name = std::move(name);
+  trace.time_s = std::move(time_s);
+  for (double v : mbps) trace.throughput_bps.push_back(v * 1e6);
+  return trace;
+}
+
+// A controller that always decides one rung, wait and (live) playback rate,
+// recording every state and report it was given.
+class Scripted final : public AbrController {
+ public:
+  explicit Scripted(std::size_t rung, double delay_s = 0, double playback_rate = 0)
+      : rung_(rung), delay_s_(delay_s), playback_rate_(playback_rate) {}
+  void on_download(const DownloadReport& r) override { reports.push_back(r); }
+  Decision decide(const PlayerState& s) override {
+    states.push_back(s);
+    Decision d;
+    d.rung = rung_;
+    d.delay_s = delay_s_;
+    d.playback_rate = playback_rate_;
+    return d;
+  }
+  void reset() override {
+    reports.clear();
+    states.clear();
+  }
+  [[nodiscard]] std::string name() const override { return "scripted"; }
+  std::vector<DownloadReport> reports;  ///< every report, in order
+  std::vector<PlayerState> states;      ///< every state decided on, in order
+
+ private:
+  std::size_t rung_;
+  double delay_s_;
+  double playback_rate_;
+};
 
 // The message of the Error `f` throws ("" when it throws none).
 template <typename F>

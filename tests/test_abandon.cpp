@@ -65,14 +65,6 @@ DownloadReport report(std::size_t segment, std::size_t rung, double seconds, dou
   return r;
 }
 
-NetworkTrace trace_of(std::vector<double> time_s, std::vector<double> mbps) {
-  NetworkTrace trace;
-  trace.name = "collapse";
-  trace.time_s = std::move(time_s);
-  for (double v : mbps) trace.throughput_bps.push_back(v * 1e6);
-  return trace;
-}
-
 double total_rebuffer_s(const SessionResult& r) {
   double s = 0;
   for (const auto& rec : r.segments) s += rec.rebuffer_s;
@@ -131,7 +123,7 @@ class Abandoner final : public AbrController {
 // buffered when it collapses).
 SessionResult play_collapse(AbrController& abr, double fast_s, double slow_mbps,
                             double interval_s = 0.1) {
-  const NetworkTrace trace = trace_of({0, fast_s, 5000}, {10, 10, slow_mbps});
+  const NetworkTrace trace = test::trace_mbps({0, fast_s, 5000}, {10, 10, slow_mbps}, "collapse");
   SimConfig c = SimConfig::standard();
   c.progress_interval_s = interval_s;
   const QoeModel q("lin", ladder());

@@ -11,30 +11,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A fixed rung (and optional playback rate), recording what it was told.
-class Steady final : public AbrController {
- public:
-  explicit Steady(std::size_t rung, double rate = 0) : rung_(rung), rate_(rate) {}
-  void on_download(const DownloadReport& r) override { reports.push_back(r); }
-  Decision decide(const PlayerState& s) override {
-    states.push_back(s);
-    Decision d;
-    d.rung = rung_;
-    d.playback_rate = rate_;
-    return d;
-  }
-  void reset() override {
-    reports.clear();
-    states.clear();
-  }
-  [[nodiscard]] std::string name() const override { return "steady"; }
-  std::vector<DownloadReport> reports;
-  std::vector<PlayerState> states;
-
- private:
-  std::size_t rung_;
-  double rate_;
-};
+using test::Scripted;
 
 // 1 Mbit/s and 4 Mbit/s rungs, 2 s segments of exact sizes.
 const Manifest& title() {
@@ -62,7 +39,7 @@ NetworkTrace with_outage(double mbps, double from_s, double to_s) {
   return t;
 }
 
-SessionResult play(const NetworkTrace& trace, const SimConfig& config, Steady& abr, const std::string& qoe = "lin") {
+SessionResult play(const NetworkTrace& trace, const SimConfig& config, Scripted& abr, const std::string& qoe = "lin") {
   const QoeModel model(qoe, title());
   return simulate(trace, title(), abr, config, model);
 }
@@ -72,7 +49,7 @@ SessionResult play(const NetworkTrace& trace, const SimConfig& config, Steady& a
 TEST_CASE("Live: chunks leave the encoder in real time, so a fast link waits and only chunk time measures it",
           "[live_sim]") {
   const NetworkTrace fast = synth_constant(50e6, 600);
-  Steady abr(0);
+  Scripted abr(0);
   const SessionResult r = play(fast, live(), abr);
   REQUIRE(r.segments.size() == 30);
   // Near the edge every segment arrives about as fast as it is produced.
@@ -92,14 +69,14 @@ TEST_CASE("Live: chunks leave the encoder in real time, so a fast link waits and
 
   SimConfig naive = live();
   naive.live.chunk_aware_throughput = false;
-  Steady abr2(0);
+  Scripted abr2(0);
   play(fast, naive, abr2);
   CHECK(abr2.reports.back().transfer_time_s == 0);
   CHECK(abr2.reports.back().throughput_bps() < 2e6);
 }
 
 TEST_CASE("Live: the player's state carries the latency, the target and the live edge", "[live_sim]") {
-  Steady abr(0);
+  Scripted abr(0);
   play(synth_constant(20e6, 600), live(), abr);
   REQUIRE(abr.states.size() == 30);
   for (std::size_t k = 1; k < abr.states.size(); ++k) {
@@ -115,7 +92,7 @@ TEST_CASE("Live: the player's state carries the latency, the target and the live
 }
 
 TEST_CASE("Live: without chunks a segment is only available once it is complete", "[live_sim]") {
-  Steady abr(0);
+  Scripted abr(0);
   const SessionResult r = play(synth_constant(50e6, 600), live(0.0), abr);
   // The session joins with the edge 3 s in: segment 1 (media 2-4 s) is complete 1 s later.
   CHECK(r.segments[0].download_time_s < 0.2);
@@ -126,7 +103,7 @@ TEST_CASE("Live: without chunks a segment is only available once it is complete"
 TEST_CASE("Live: an outage stalls playback, the latency grows, and the default catch-up brings it back",
           "[live_sim]") {
   const NetworkTrace trace = with_outage(20, 20, 25);
-  Steady abr(0);
+  Scripted abr(0);
   const SessionResult r = play(trace, live(), abr);
   double worst_latency_s = 0;
   double rate_above_one = 0;
@@ -144,7 +121,7 @@ TEST_CASE("Live: an outage stalls playback, the latency grows, and the default c
 
   SimConfig off = live();
   off.live.catchup = false;
-  Steady abr2(0);
+  Scripted abr2(0);
   const SessionResult stuck = play(trace, off, abr2);
   CHECK(stuck.stats.playback_rate_changes == 0);
   CHECK(stuck.segments.back().latency_s > r.segments.back().latency_s + 0.5);
@@ -153,14 +130,14 @@ TEST_CASE("Live: an outage stalls playback, the latency grows, and the default c
 TEST_CASE("Live: a controller's playback rate is clamped to the allowed range and drives the latency",
           "[live_sim]") {
   const NetworkTrace fast = synth_constant(50e6, 600);
-  Steady slow(0, 0.9);
+  Scripted slow(0, 0, 0.9);
   const SessionResult r = play(fast, live(), slow);
   CHECK(r.segments.back().playback_rate == 0.9);
   // Playing at 0.9x for a minute leaves the playhead ~6 s further behind.
   CHECK(r.segments.back().latency_s > 6.0);
   CHECK(r.stats.playback_rate_changes == 1);
 
-  Steady greedy(0, 3.0);
+  Scripted greedy(0, 0, 3.0);
   const SessionResult g = play(fast, live(), greedy);
   CHECK(g.segments.back().playback_rate == 1.5);
   CHECK(g.stats.rebuffer_s > 0);  // faster than the edge: the buffer runs dry
@@ -177,7 +154,7 @@ TEST_CASE("Live: a player behind the DVR window re-syncs to the target latency a
   SimConfig c = live();
   c.live.dvr_window_s = 4.0;
   c.live.catchup = false;
-  Steady abr(0);
+  Scripted abr(0);
   // A 12 s outage at second 15: the player falls far behind the 4 s window.
   const SessionResult r = play(with_outage(20, 15, 27), c, abr);
   CHECK(r.stats.resyncs >= 1);
@@ -193,7 +170,7 @@ TEST_CASE("Live: a player behind the DVR window re-syncs to the target latency a
   SimConfig drift = live();
   drift.live.max_drift_s = 1.0;
   drift.live.catchup = false;
-  Steady abr2(0);
+  Scripted abr2(0);
   const SessionResult d = play(with_outage(20, 15, 20), drift, abr2);
   CHECK(d.stats.resyncs >= 1);
 }

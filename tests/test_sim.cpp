@@ -2,6 +2,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "helpers.hpp"
 #include "streamopt/streamopt.hpp"
 
 using namespace streamopt;
@@ -9,38 +10,8 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// Scripted controller: a fixed rung and delay, recording what it was told.
-class Scripted final : public AbrController {
- public:
-  explicit Scripted(std::size_t rung, double delay_s = 0) : rung_(rung), delay_s_(delay_s) {}
-  void on_download(const DownloadReport& r) override { reports.push_back(r); }
-  Decision decide(const PlayerState& s) override {
-    states.push_back(s);
-    Decision d;
-    d.rung = rung_;
-    d.delay_s = delay_s_;
-    return d;
-  }
-  void reset() override {
-    reports.clear();
-    states.clear();
-  }
-  [[nodiscard]] std::string name() const override { return "scripted"; }
-  std::vector<DownloadReport> reports;
-  std::vector<PlayerState> states;
-
- private:
-  std::size_t rung_;
-  double delay_s_;
-};
-
-NetworkTrace make_trace(std::vector<double> t, std::vector<double> mbps) {
-  NetworkTrace trace;
-  trace.name = "hand";
-  trace.time_s = std::move(t);
-  for (double v : mbps) trace.throughput_bps.push_back(v * 1e6);
-  return trace;
-}
+using test::Scripted;
+using test::trace_mbps;
 
 SimConfig ideal(SimMode mode) {
   SimConfig c = mode == SimMode::pensieve ? SimConfig::pensieve() : SimConfig::standard();
@@ -56,7 +27,7 @@ SimConfig ideal(SimMode mode) {
 
 TEST_CASE("Pensieve mode loops the trace back with the clock at 0, not at the first timestamp", "[sim]") {
   // Intervals (100,101] at 1 Mbps and (101,102] at 4 Mbps; 125000-byte segments.
-  const NetworkTrace trace = make_trace({100, 101, 102}, {9, 1, 4});
+  const NetworkTrace trace = trace_mbps({100, 101, 102}, {9, 1, 4});
   const Manifest m = Manifest::synthetic({1e6}, 1.0, 8, 0.0);
   const QoeModel q("lin", m);
   Scripted abr(0);
