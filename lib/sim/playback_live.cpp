@@ -132,7 +132,6 @@ void LivePlayback::download(SegmentRecord& rec, const DownloadContext& context) 
   if (!capacity_->has_capacity()) {
     throw Error(fmt::format("trace {}: no usable throughput for a live session", capacity_->name()));
   }
-  begin_fetch(context);
   stall_s_ = 0;
   const double request_s = clock_s_;
   const std::size_t chunks =

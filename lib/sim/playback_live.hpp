@@ -39,8 +39,8 @@ class LivePlayback {
   void begin_fetch(const DownloadContext& context);
   // Lets `seconds` pass without downloading; playback goes on.
   void wait(double seconds);
-  // Fetches `rec.segment` chunk by chunk and fills the record (download and
-  // transfer time, stall, buffer, latency, rate).
+  // Fetches `rec.segment` chunk by chunk (after begin_fetch) and fills the
+  // record (download and transfer time, stall, buffer, latency, rate).
   void download(SegmentRecord& rec, const DownloadContext& context);
   // The segment to fetch after `segment`: the next one, or after a re-sync
   // the one at target latency.

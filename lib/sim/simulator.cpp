@@ -145,16 +145,16 @@ SessionResult simulate(const NetworkTrace& trace, const Manifest& manifest, AbrC
                        const SimConfig& config, const QoeModel& qoe) {
   SimulatedPlayer player(trace, manifest, config, qoe);
   abr.reset();
+  AbandonHook abandon;
+  if (abr.may_abandon()) abandon = [&abr](const DownloadProgress& p) { return abr.should_abandon(p); };
+  RateHook rate;
+  if (config.mode == SimMode::live) rate = [&abr](const PlayerState& s) { return abr.playback_rate(s); };
   while (!player.done()) {
     Decision d;
     d.rung = player.forced_rung();
     if (d.rung == kNoRung) d = abr.decide(player.state());
     DownloadReport report;
     try {
-      AbandonHook abandon;
-      if (abr.may_abandon()) abandon = [&abr](const DownloadProgress& p) { return abr.should_abandon(p); };
-      RateHook rate;
-      if (config.mode == SimMode::live) rate = [&abr](const PlayerState& s) { return abr.playback_rate(s); };
       report = player.play(d, abandon, rate);
     } catch (const Error& e) {
       throw Error(fmt::format("controller {}: {}", abr.name(), e.what()));
