@@ -75,6 +75,16 @@ class Manifest {
   /// never quote more than a short, sanitised token of a file.
   static Manifest load(const std::filesystem::path& dir);
 
+  /// Builds a manifest from one JSON object with ladder.json's fields
+  /// (`segment_duration_s`, `segments`, `rungs` with `bitrate_kbps`, optional
+  /// `name`, `codec`, `width`, `height`) where each rung carries its sizes
+  /// inline instead of naming files: `"sizes_bytes": [one per segment]` and
+  /// optionally `"quality": [one per segment]` (every rung or none). Reads
+  /// no file (`sizes_file` and `quality_file` are refused). Throws `Error`
+  /// prefixed with `where` and naming the rung and field, under the same
+  /// limits as the constructor; messages never quote the input.
+  static Manifest from_json(std::string_view text, std::string_view where = "manifest");
+
   /// Writes the manifest as a directory `load` reads back to an equal
   /// manifest: `dir/ladder.json`, `dir/sizes/video_size_R` (the sizes, or
   /// bitrate x duration / 8 when the manifest has none) and, with quality

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/json_fields.hpp"
 #include "core/manifest_sabre.hpp"
 #include "core/text_io.hpp"
 #include "streamopt/error.hpp"
@@ -151,48 +152,54 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-// A JSON number that must be finite; `where` names the file and object.
-double number_field(const Json& object, const char* key, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end()) throw Error(fmt::format("{}: '{}' is missing", where, key));
-  if (!it->is_number()) throw Error(fmt::format("{}: '{}' must be a number", where, key));
-  const double value = it->get<double>();
-  if (!std::isfinite(value)) throw Error(fmt::format("{}: '{}' is not finite", where, key));
-  return value;
+using detail::integer_field;
+using detail::number_field;
+using detail::string_field;
+
+// The fields ladder.json and an inline manifest share: the segment duration
+// and count, the title's name and default codec, and the rungs array
+// (checked to be a non-empty array within kMaxRungs).
+struct LadderFields {
+  double segment_duration_s = 0;
+  std::size_t segment_count = 0;
+  std::string codec;
+  std::string name;
+  const Json* rungs = nullptr;
+};
+
+LadderFields read_ladder_fields(const Json& doc, const std::string& where, const std::string& default_name) {
+  LadderFields f;
+  f.segment_duration_s = number_field(doc, "segment_duration_s", where);
+  const auto segments = doc.find("segments");
+  if (segments == doc.end()) throw Error(fmt::format("{}: 'segments' is missing", where));
+  f.segment_count = static_cast<std::size_t>(integer_field(*segments, "segments", where, 1, kMaxSegments));
+  f.codec = string_field(doc, "codec", "", where);
+  f.name = string_field(doc, "name", default_name, where);
+  const auto jr = doc.find("rungs");
+  if (jr == doc.end() || !jr->is_array() || jr->empty()) {
+    throw Error(fmt::format("{}: 'rungs' must be a non-empty array", where));
+  }
+  if (jr->size() > kMaxRungs) {
+    throw Error(fmt::format("{}: 'rungs' has {} entries, more than the limit of {}", where, jr->size(), kMaxRungs));
+  }
+  f.rungs = &*jr;
+  return f;
 }
 
-// A whole JSON number in [low, high] (a float with no fraction counts), read
-// without any out-of-range conversion.
-std::uint64_t integer_field(const Json& value, const char* key, const std::string& where, std::uint64_t low,
-                            std::uint64_t high) {
-  const auto bad = [&] {
-    return Error(fmt::format("{}: '{}' must be a whole number in {}..{}", where, key, low, high));
-  };
-  double number = 0;
-  if (value.is_number_unsigned()) {
-    const auto v = value.get<std::uint64_t>();
-    if (v < low || v > high) throw bad();
-    return v;
+// One rung's own fields (bitrate_kbps, width, height, codec); `where` names
+// the rung.
+Rung read_rung(const Json& entry, const std::string& where, const std::string& default_codec) {
+  if (!entry.is_object()) throw Error(fmt::format("{}: expected an object", where));
+  Rung rung;
+  rung.bitrate_bps = number_field(entry, "bitrate_kbps", where) * 1000.0;
+  for (const auto& [key, field] : {std::pair{"width", &rung.width}, std::pair{"height", &rung.height}}) {
+    const auto it = entry.find(key);
+    if (it != entry.end()) {
+      *field = static_cast<int>(integer_field(*it, key, where, 0, static_cast<std::uint64_t>(kMaxRungDimension)));
+    }
   }
-  if (value.is_number_integer()) {
-    const auto v = value.get<std::int64_t>();
-    if (v < 0 || static_cast<std::uint64_t>(v) < low || static_cast<std::uint64_t>(v) > high) throw bad();
-    return static_cast<std::uint64_t>(v);
-  }
-  if (!value.is_number()) throw bad();
-  number = value.get<double>();
-  if (!std::isfinite(number) || number != std::floor(number) || number < static_cast<double>(low) ||
-      number > static_cast<double>(high)) {
-    throw bad();
-  }
-  return static_cast<std::uint64_t>(number);
-}
-
-std::string string_field(const Json& object, const char* key, const std::string& fallback, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end()) return fallback;
-  if (!it->is_string()) throw Error(fmt::format("{}: '{}' must be a string", where, key));
-  return it->get<std::string>();
+  rung.codec = string_field(entry, "codec", default_codec, where);
+  return rung;
 }
 
 // Resolves a file named in ladder.json inside the manifest directory `root`
@@ -272,53 +279,23 @@ Manifest Manifest::load(const std::filesystem::path& dir) {
   const auto ladder_path = dir / "ladder.json";
   const std::string ladder = ladder_path.string();
   const std::string text = detail::read_text_file(ladder_path, kMaxLadderJsonBytes);
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    // nlohmann's message quotes the offending token; give only the place.
-    const auto at = detail::position_of(text, e.byte > 0 ? e.byte - 1 : 0);
-    throw Error(fmt::format("{}: invalid JSON (syntax error at column {})",
-                            detail::location(std::string_view(ladder), at.line), at.column));
-  } catch (const Json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON ({})", ladder,
-                            e.id == 406 ? "a number is out of range" : "cannot be parsed"));
-  }
+  const Json doc = detail::parse_json(text, ladder);
   if (!doc.is_object()) throw Error(fmt::format("{}: expected a JSON object", ladder));
   std::error_code ec;
   const fs::path root = fs::canonical(dir, ec);
   if (ec) throw Error(fmt::format("{}: cannot resolve the manifest directory: {}", dir.string(), ec.message()));
 
-  const double duration = number_field(doc, "segment_duration_s", ladder);
-  const auto segments = doc.find("segments");
-  if (segments == doc.end()) throw Error(fmt::format("{}: 'segments' is missing", ladder));
-  const auto count = static_cast<std::size_t>(integer_field(*segments, "segments", ladder, 1, kMaxSegments));
-  const std::string codec = string_field(doc, "codec", "", ladder);
-  const std::string name = string_field(doc, "name", dir.filename().string(), ladder);
-  const auto jr = doc.find("rungs");
-  if (jr == doc.end() || !jr->is_array() || jr->empty()) {
-    throw Error(fmt::format("{}: 'rungs' must be a non-empty array", ladder));
-  }
-  if (jr->size() > kMaxRungs) {
-    throw Error(fmt::format("{}: 'rungs' has {} entries, more than the limit of {}", ladder, jr->size(), kMaxRungs));
-  }
+  const LadderFields fields = read_ladder_fields(doc, ladder, dir.filename().string());
+  const double duration = fields.segment_duration_s;
+  const std::size_t count = fields.segment_count;
+  const Json& jr = *fields.rungs;
   std::vector<Rung> rungs;
   std::vector<fs::path> sizes_files, quality_files;
   std::vector<fs::path> sizes_shown, quality_shown;
-  for (std::size_t r = 0; r < jr->size(); ++r) {
-    const Json& entry = (*jr)[r];
+  for (std::size_t r = 0; r < jr.size(); ++r) {
+    const Json& entry = jr[r];
     const std::string where = fmt::format("{}: rung {}", ladder, r);
-    if (!entry.is_object()) throw Error(fmt::format("{}: expected an object", where));
-    Rung rung;
-    rung.bitrate_bps = number_field(entry, "bitrate_kbps", where) * 1000.0;
-    for (const auto& [key, field] : {std::pair{"width", &rung.width}, std::pair{"height", &rung.height}}) {
-      const auto it = entry.find(key);
-      if (it != entry.end()) {
-        *field = static_cast<int>(integer_field(*it, key, where, 0, static_cast<std::uint64_t>(kMaxRungDimension)));
-      }
-    }
-    rung.codec = string_field(entry, "codec", codec, where);
-    rungs.push_back(std::move(rung));
+    rungs.push_back(read_rung(entry, where, fields.codec));
     const auto sizes_it = entry.find("sizes_file");
     if (sizes_it == entry.end()) throw Error(fmt::format("{}: 'sizes_file' is missing", where));
     sizes_files.push_back(resolve_inside(root, *sizes_it, "sizes_file", where));
@@ -351,10 +328,91 @@ Manifest Manifest::load(const std::filesystem::path& dir) {
   }
   try {
     Manifest manifest(std::move(rungs), duration, count, sizes, quality);
-    manifest.set_name(name);
+    manifest.set_name(fields.name);
     return manifest;
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", ladder, e.what()));
+  }
+}
+
+namespace {
+
+// An inline manifest's per-segment column `key` of one rung: `count` values,
+// sizes as whole numbers of bytes, quality as finite scores.
+std::vector<double> read_inline_column(const Json& entry, const char* key, std::size_t count, bool integers,
+                                       const std::string& where) {
+  const auto it = entry.find(key);
+  if (!it->is_array()) throw Error(fmt::format("{}: '{}' must be an array", where, key));
+  if (it->size() != count) {
+    throw Error(fmt::format("{}: '{}' has {} values, 'segments' says {}", where, key, it->size(), count));
+  }
+  std::vector<double> values;
+  values.reserve(count);
+  for (std::size_t s = 0; s < count; ++s) {
+    const std::string at = fmt::format("{}: segment {}", where, s);
+    if (integers) {
+      values.push_back(static_cast<double>(integer_field((*it)[s], key, at, 1, kMaxSegmentSizeBytes)));
+    } else {
+      if (!(*it)[s].is_number()) throw Error(fmt::format("{}: '{}' must be a number", at, key));
+      values.push_back((*it)[s].get<double>());  // the constructor checks the range
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+Manifest Manifest::from_json(std::string_view text, std::string_view where) {
+  const std::string place(where);
+  const Json doc = detail::parse_json(text, place);
+  if (!doc.is_object()) throw Error(fmt::format("{}: expected a JSON object", place));
+  const LadderFields fields = read_ladder_fields(doc, place, "inline");
+  const std::size_t count = fields.segment_count;
+  const Json& jr = *fields.rungs;
+  std::vector<Rung> rungs;
+  std::size_t with_quality = 0;
+  for (std::size_t r = 0; r < jr.size(); ++r) {
+    const std::string at = fmt::format("{}: rung {}", place, r);
+    rungs.push_back(read_rung(jr[r], at, fields.codec));
+    for (const char* file_key : {"sizes_file", "quality_file"}) {
+      if (jr[r].contains(file_key)) {
+        throw Error(fmt::format("{}: '{}' names a file; an inline manifest carries 'sizes_bytes' (and 'quality')", at,
+                                file_key));
+      }
+    }
+    if (!jr[r].contains("sizes_bytes")) throw Error(fmt::format("{}: 'sizes_bytes' is missing", at));
+    if (jr[r].contains("quality")) ++with_quality;
+  }
+  if (with_quality != 0 && with_quality != rungs.size()) {
+    throw Error(fmt::format("{}: 'quality' is given for {} of {} rungs; give it for every rung or none", place,
+                            with_quality, rungs.size()));
+  }
+  // Check the ladder (and so the segment count) before allocating per-segment rows.
+  try {
+    check_ladder(rungs, fields.segment_duration_s, count);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", place, e.what()));
+  }
+  std::vector<std::vector<double>> size_columns, quality_columns;
+  for (std::size_t r = 0; r < rungs.size(); ++r) {
+    const std::string at = fmt::format("{}: rung {}", place, r);
+    size_columns.push_back(read_inline_column(jr[r], "sizes_bytes", count, true, at));
+    if (with_quality != 0) quality_columns.push_back(read_inline_column(jr[r], "quality", count, false, at));
+  }
+  std::vector<std::vector<std::uint64_t>> sizes(count);
+  std::vector<std::vector<double>> quality(with_quality != 0 ? count : 0);
+  for (std::size_t s = 0; s < count; ++s) {
+    for (std::size_t r = 0; r < rungs.size(); ++r) {
+      sizes[s].push_back(static_cast<std::uint64_t>(size_columns[r][s]));
+      if (with_quality != 0) quality[s].push_back(quality_columns[r][s]);
+    }
+  }
+  try {
+    Manifest manifest(std::move(rungs), fields.segment_duration_s, count, sizes, quality);
+    manifest.set_name(fields.name);
+    return manifest;
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", place, e.what()));
   }
 }
 
