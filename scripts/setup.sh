@@ -13,6 +13,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libvpx-dev libx265-dev  # codec component
   ffmpeg                             # codec tests compare PSNR/SSIM with ffmpeg's filters
   redis-server libhiredis-dev        # telemetry over Redis Streams (tests start their own redis-server)
+  libboost-dev                       # the decision service, streamopt serve (Boost.Beast/Asio, header-only)
 )
 
 missing=()

@@ -26,6 +26,7 @@ commands:
   edge       simulate many players sharing one link under bandwidth allocators
   telemetry  process | emit telemetry events over Redis Streams (when built with hiredis)
   encode     ladder | hull | live with real encoders (when built with the codec component)
+  serve      the HTTP decision service (when built with the serve component)
   list       the controllers and predictors in the registry
   version    print the version
 
@@ -53,6 +54,11 @@ int main(int argc, char** argv) {
     if (command == "encode") return streamopt::cli::run_encode(args);
 #else
     if (command == "encode") throw streamopt::Error("this build has no codec component (STREAMOPT_WITH_CODECS=OFF)");
+#endif
+#ifdef STREAMOPT_HAVE_SERVE
+    if (command == "serve") return streamopt::cli::run_serve(args);
+#else
+    if (command == "serve") throw streamopt::Error("this build has no serve component (STREAMOPT_WITH_SERVE=OFF)");
 #endif
     if (command == "list") return streamopt::cli::run_list(args);
     if (command == "version" || command == "--version") {
