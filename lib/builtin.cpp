@@ -39,6 +39,8 @@ Registry make_builtin() {
   r.add_abr("dashjs", "dash.js v5.2 default ABR: Throughput/BOLA by buffer (12 s on, 6 s off), InsufficientBuffer and SwitchHistory caps", abr::make_dashjs);
   r.add_abr("l2a", "L2A-LL, Karagkioules et al. 2020, as dash.js v5 L2ARule (horizon=4, react=2, b_target_s=1.5)", abr::make_l2a);
   r.add_abr("lolp", "LoL+, Bentaleb et al. 2021, as dash.js v5 LoLpRule: SOM + QoE weight selection, LoL+ playback-rate catch-up", abr::make_lolp);
+  r.add_abr("imitation", "learned rung policy imitating a lookahead expert with the future (DAgger; model=FILE, shipped imitation.sopt)",
+            [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("imitation", c, o); });
   // Congestion controllers (live path).
   r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
   r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config   # toolchain
   libfmt-dev nlohmann-json3-dev      # core (nlohmann/json: header-only, build time only)
+  libeigen3-dev                      # the engine's learned-model inference (header-only, build time only)
+  libtorch-dev libxgboost-dev        # the learn component's trainers (LibTorch; XGBoost for tree ensembles)
   libcli11-dev                       # CLI (header-only)
   curl ca-certificates               # scripts/fetch_data.sh
   catch2 libbenchmark-dev            # tests and micro-benchmarks

@@ -31,4 +31,32 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest,
                           const SimConfig& config, const QoeModel& qoe,
                           const OracleOptions& options = {});
 
+/// The lookahead oracle's default DP grid: coarser than the full oracle's,
+/// as it runs before every segment.
+inline constexpr OracleOptions kLookaheadOracleGrid{1.0, 0.1};
+
+/// How far the lookahead oracle plans and what it makes of the buffer left
+/// at its horizon.
+struct LookaheadOptions {
+  std::size_t horizon_segments = 16;         ///< segments planned (0 = to the end of the session)
+  double terminal_value_per_buffer_s = 0;    ///< QoE credited per second of buffer left at the horizon
+};
+
+/// The oracle's next rung from `player`'s current state, knowing the trace:
+/// the dynamic program of `solve_oracle` from that state over the next
+/// `horizon_segments`, final states valued at their QoE plus
+/// `terminal_value_per_buffer_s` x their buffer (nothing past the end of the
+/// session). The expert the imitation trainer learns from (Comyco's
+/// "instant solver" shape). `manifest` and `qoe` are the player's. Throws
+/// `Error` in live mode, when the session is over or on bad options.
+std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest& manifest, const QoeModel& qoe,
+                                  const LookaheadOptions& lookahead = {}, const OracleOptions& options = kLookaheadOracleGrid);
+
+/// A whole session played by the lookahead oracle, replanning before every
+/// segment (`evaluate --abr oracle_lookahead:horizon=16,buffer_value=0`):
+/// how good the imitation trainer's expert is. Throws as `lookahead_oracle_rung`.
+SessionResult simulate_lookahead_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
+                                        const QoeModel& qoe, const LookaheadOptions& lookahead = {},
+                                        const OracleOptions& options = kLookaheadOracleGrid);
+
 }  // namespace streamopt

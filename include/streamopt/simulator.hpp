@@ -16,6 +16,10 @@
 
 namespace streamopt {
 
+namespace sim {
+struct PlayerAccess;  // the library's own access to a player's playback state (the lookahead oracle)
+}  // namespace sim
+
 /// Simulator semantics.
 enum class SimMode {
   pensieve,  ///< bit-for-bit the public Pensieve test simulator (fixed_env.py)
@@ -141,6 +145,7 @@ class SimulatedPlayer {
   [[nodiscard]] SessionResult release_result();
 
  private:
+  friend struct sim::PlayerAccess;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -9,6 +9,10 @@
 #include "streamopt/options.hpp"
 #include "streamopt/registry.hpp"
 
+namespace streamopt::model {
+class RungPolicy;
+}  // namespace streamopt::model
+
 namespace streamopt::abr {
 
 std::unique_ptr<AbrController> make_fixed(const BuildContext& context, const OptionMap& options);
@@ -28,6 +32,14 @@ std::unique_ptr<AbrController> make_dashjs(const BuildContext& context, const Op
 // (LoL+ also answers a playback rate from its catch-up control).
 std::unique_ptr<AbrController> make_l2a(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_lolp(const BuildContext& context, const OptionMap& options);
+// A learned rung policy (docs/learning.md) trained by `algorithm`
+// ("imitation", "ppo", "dqn"): `model=FILE`, else the shipped ALGORITHM.sopt.
+std::unique_ptr<AbrController> make_learned_policy(const std::string& algorithm, const BuildContext& context,
+                                                   const OptionMap& options);
+// The same controller around a policy already in memory (the trainers'
+// validation runs).
+std::unique_ptr<AbrController> make_learned_policy(const std::string& algorithm, const BuildContext& context,
+                                                   std::shared_ptr<const model::RungPolicy> policy);
 
 // Highest rung whose nominal bitrate is <= rate_bps (rung 0 if none).
 std::size_t highest_rung_below(const Manifest& manifest, double rate_bps);

@@ -23,12 +23,33 @@ namespace streamopt {
 namespace {
 
 bool is_oracle(const AlgorithmSpec& spec) { return spec.name == "oracle"; }
+// The lookahead oracle (the imitation trainer's expert) as a controller.
+bool is_lookahead_oracle(const AlgorithmSpec& spec) { return spec.name == "oracle_lookahead"; }
 
+LookaheadOptions lookahead_options(const AlgorithmSpec& spec) {
+  OptionMap o(spec.name, spec.options.values());
+  LookaheadOptions out;
+  out.horizon_segments = static_cast<std::size_t>(
+      o.get_int("horizon", static_cast<std::int64_t>(out.horizon_segments)));
+  out.terminal_value_per_buffer_s = o.get_double("buffer_value", out.terminal_value_per_buffer_s);
+  if (out.horizon_segments > 100000) throw Error("oracle_lookahead: horizon must be 0 to 100000");
+  if (!(out.terminal_value_per_buffer_s >= 0 && out.terminal_value_per_buffer_s <= 100)) {
+    throw Error("oracle_lookahead: buffer_value must be in [0, 100]");
+  }
+  return out;
+}
+
+// The DP grid of an oracle spec (the lookahead oracle also reads `horizon`
+// and `buffer_value`).
 OracleOptions oracle_options(const AlgorithmSpec& spec, const OracleOptions& defaults) {
-  OptionMap o("oracle", spec.options.values());
+  OptionMap o(spec.name, spec.options.values());
   OracleOptions out = defaults;
   out.time_step_s = o.get_double("time_step_s", defaults.time_step_s);
   out.buffer_step_s = o.get_double("buffer_step_s", defaults.buffer_step_s);
+  if (is_lookahead_oracle(spec)) {
+    (void)o.get_int("horizon", 0);
+    (void)o.get_double("buffer_value", 0);
+  }
   o.check_all_used();
   if (!(out.time_step_s >= kOracleMinTimeStepS && out.time_step_s <= kOracleMaxStepS)) {
     throw Error(fmt::format("oracle: time_step_s {} is out of range [{}, {}]", out.time_step_s, kOracleMinTimeStepS,
@@ -55,6 +76,9 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
   for (const auto& spec : config.algorithms) {
     if (is_oracle(spec)) {
       (void)oracle_options(spec, config.oracle);
+    } else if (is_lookahead_oracle(spec)) {
+      (void)oracle_options(spec, kLookaheadOracleGrid);
+      (void)lookahead_options(spec);
     } else {
       (void)registry.make_abr(spec, context);
     }
@@ -92,6 +116,9 @@ EvaluationResult evaluate(const std::vector<TraceSet>& sets, const Manifest& man
         SessionResult session;
         if (is_oracle(spec)) {
           session = solve_oracle(trace, manifest, config.sim, qoe, oracle_options(spec, config.oracle)).session;
+        } else if (is_lookahead_oracle(spec)) {
+          session = simulate_lookahead_oracle(trace, manifest, config.sim, qoe, lookahead_options(spec),
+                                              oracle_options(spec, kLookaheadOracleGrid));
         } else {
           auto abr = registry.make_abr(spec, context);
           session = simulate(trace, manifest, *abr, config.sim, qoe);

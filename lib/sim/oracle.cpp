@@ -73,30 +73,23 @@ class PlanController final : public AbrController {
   std::vector<std::size_t> plan_;
 };
 
-}  // namespace
-
-OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
-                          const QoeModel& qoe, const OracleOptions& options) {
-  validate_trace(trace);
-  if (config.mode == SimMode::live) {
-    throw Error("oracle: live mode is not supported (the plan's latency and playback rate have no offline optimum here)");
-  }
-  if (!(options.time_step_s > 0) || !(options.buffer_step_s > 0)) {
-    throw Error("oracle: time_step_s and buffer_step_s must be > 0");
-  }
-  const sim::PlaybackSession start(trace, manifest, config);
-  const std::size_t total = start.total_segments();
+// The DP from `start` (its next segment, after `prev_rung`) up to segment
+// `end` (exclusive): the best rung sequence by the QoE of the segments it
+// plays (segments 2..N) plus `terminal_per_buffer_s` x the final buffer.
+std::vector<std::size_t> plan_dp(const sim::PlaybackSession& start, std::size_t prev_rung, std::size_t end,
+                                 const Manifest& manifest, const SimConfig& config, const QoeModel& qoe,
+                                 const OracleOptions& options, double terminal_per_buffer_s) {
+  const std::size_t first = start.next_segment();
   const std::size_t rungs = manifest.rung_count();
-
   // Per segment: (rung, parent index) of every kept state.
   std::vector<std::vector<std::pair<std::size_t, std::size_t>>> layers;
-  layers.reserve(total);
+  layers.reserve(end - first);
   std::vector<Node> current;
-  for (std::size_t k = 0; k < total; ++k) {
+  for (std::size_t k = first; k < end; ++k) {
     std::vector<Node> children;
     const auto expand = [&](const Node* parent, std::size_t parent_index) {
       const auto& base = parent ? parent->session : start;
-      const std::size_t prev = parent ? parent->rung : kNoRung;
+      const std::size_t prev = parent ? parent->rung : prev_rung;
       for (std::size_t r = 0; r < rungs; ++r) {
         if (k == 0 && config.initial_rung != kNoRung && r != config.initial_rung) continue;
         Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0};
@@ -107,7 +100,7 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
         children.push_back(std::move(child));
       }
     };
-    if (k == 0) {
+    if (k == first) {
       expand(nullptr, 0);
     } else {
       for (std::size_t i = 0; i < current.size(); ++i) expand(&current[i], i);
@@ -121,13 +114,13 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
     });
     std::vector<Node> kept;
     for (std::size_t begin = 0; begin < children.size();) {
-      std::size_t end = begin + 1;
-      while (end < children.size() && children[end].rung == children[begin].rung &&
-             children[end].time_bin == children[begin].time_bin) {
-        ++end;
+      std::size_t stop = begin + 1;
+      while (stop < children.size() && children[stop].rung == children[begin].rung &&
+             children[stop].time_bin == children[begin].time_bin) {
+        ++stop;
       }
-      prune_group(children, begin, end, qoe.rebuffer_penalty_per_s(), kept);
-      begin = end;
+      prune_group(children, begin, stop, qoe.rebuffer_penalty_per_s(), kept);
+      begin = stop;
     }
     auto& layer = layers.emplace_back();
     layer.reserve(kept.size());
@@ -135,20 +128,73 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
     current = std::move(kept);
   }
   // Best final state, then walk the parents back.
+  const auto value = [&](const Node& n) { return n.score + terminal_per_buffer_s * n.session.buffer_s(); };
   std::size_t best = 0;
   for (std::size_t i = 1; i < current.size(); ++i) {
-    if (current[i].score > current[best].score) best = i;
+    if (value(current[i]) > value(current[best])) best = i;
   }
-  std::vector<std::size_t> plan(total);
-  for (std::size_t k = total; k-- > 0;) {
-    plan[k] = layers[k][best].first;
-    best = layers[k][best].second;
+  std::vector<std::size_t> plan(end - first);
+  for (std::size_t i = plan.size(); i-- > 0;) {
+    plan[i] = layers[i][best].first;
+    best = layers[i][best].second;
   }
+  return plan;
+}
+
+void check_oracle_inputs(const SimConfig& config, const OracleOptions& options) {
+  if (config.mode == SimMode::live) {
+    throw Error("oracle: live mode is not supported (the plan's latency and playback rate have no offline optimum here)");
+  }
+  if (!(options.time_step_s > 0) || !(options.buffer_step_s > 0)) {
+    throw Error("oracle: time_step_s and buffer_step_s must be > 0");
+  }
+}
+
+}  // namespace
+
+OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
+                          const QoeModel& qoe, const OracleOptions& options) {
+  validate_trace(trace);
+  check_oracle_inputs(config, options);
+  const sim::PlaybackSession start(trace, manifest, config);
+  std::vector<std::size_t> plan =
+      plan_dp(start, kNoRung, start.total_segments(), manifest, config, qoe, options, 0.0);
   PlanController controller(plan);
   OracleResult result;
-  result.rungs = plan;
+  result.rungs = std::move(plan);
   result.session = simulate(trace, manifest, controller, config, qoe);
   return result;
+}
+
+std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest& manifest, const QoeModel& qoe,
+                                  const LookaheadOptions& lookahead, const OracleOptions& options) {
+  const SimConfig& config = sim::PlayerAccess::config(player);
+  check_oracle_inputs(config, options);
+  if (player.done()) throw Error("lookahead oracle: the session is over");
+  if (!(lookahead.terminal_value_per_buffer_s >= 0) || !std::isfinite(lookahead.terminal_value_per_buffer_s)) {
+    throw Error("lookahead oracle: terminal_value_per_buffer_s must be finite and >= 0");
+  }
+  const auto& session = sim::PlayerAccess::session(player);
+  const std::size_t total = session.total_segments();
+  const std::size_t end = lookahead.horizon_segments == 0
+                              ? total
+                              : std::min(total, session.next_segment() + lookahead.horizon_segments);
+  const double terminal = end == total ? 0.0 : lookahead.terminal_value_per_buffer_s;
+  return plan_dp(session, sim::PlayerAccess::last_rung(player), end, manifest, config, qoe, options, terminal)
+      .front();
+}
+
+SessionResult simulate_lookahead_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,
+                                        const QoeModel& qoe, const LookaheadOptions& lookahead,
+                                        const OracleOptions& options) {
+  SimulatedPlayer player(trace, manifest, config, qoe);
+  while (!player.done()) {
+    Decision d;
+    d.rung = player.forced_rung();
+    if (d.rung == kNoRung) d.rung = lookahead_oracle_rung(player, manifest, qoe, lookahead, options);
+    (void)player.play(d);
+  }
+  return player.release_result();
 }
 
 }  // namespace streamopt

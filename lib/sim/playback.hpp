@@ -102,4 +102,14 @@ class PlaybackSession {
   double clock_s_ = 0;
 };
 
+// What the library reads of a SimulatedPlayer beyond its public API.
+struct PlayerAccess {
+  // The player's playback session (its state now).
+  static const PlaybackSession& session(const SimulatedPlayer& player);
+  // The config it plays under.
+  static const SimConfig& config(const SimulatedPlayer& player);
+  // The rung of the last segment played (kNoRung before the first).
+  static std::size_t last_rung(const SimulatedPlayer& player);
+};
+
 }  // namespace streamopt::sim

@@ -127,6 +127,17 @@ DownloadReport SimulatedPlayer::play(const Decision& decision, const AbandonHook
   return report;
 }
 
+const sim::PlaybackSession& sim::PlayerAccess::session(const SimulatedPlayer& player) {
+  return player.impl_->session;
+}
+
+const SimConfig& sim::PlayerAccess::config(const SimulatedPlayer& player) { return player.impl_->config; }
+
+std::size_t sim::PlayerAccess::last_rung(const SimulatedPlayer& player) {
+  const auto& r = player.impl_->records;
+  return r.empty() ? kNoRung : r.back().rung;
+}
+
 const std::vector<SegmentRecord>& SimulatedPlayer::records() const { return impl_->records; }
 
 SessionResult SimulatedPlayer::result() const {

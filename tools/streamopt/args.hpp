@@ -58,6 +58,8 @@ int run_telemetry(const std::vector<std::string>& argv);  // exits 1 without hir
 int run_edge(const std::vector<std::string>& argv);
 // Built with the serve component only (STREAMOPT_HAVE_SERVE).
 int run_serve(const std::vector<std::string>& argv);
+// Built with the learn component only (STREAMOPT_HAVE_LEARN).
+int run_train(const std::vector<std::string>& argv);
 // Built with the codec component only (STREAMOPT_HAVE_CODECS).
 int run_encode(const std::vector<std::string>& argv);
 

@@ -367,6 +367,9 @@ int run_list(const std::vector<std::string>& argv) {
   fmt::print("ABR controllers (--abr NAME[:key=value,...]):\n");
   for (const auto& [name, summary] : Registry::builtin().abr_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("  {:<12} {}\n", "oracle", "offline optimum by dynamic programming (evaluate only)");
+  fmt::print("  {:<12} {}\n", "oracle_lookahead",
+             "the oracle over the next segments only, replanned per segment: the imitation expert (evaluate only; "
+             "horizon=16, buffer_value=0)");
   fmt::print("congestion controllers (streamopt cc --cc NAME[:key=value,...]):\n");
   for (const auto& [name, summary] : Registry::builtin().cc_names()) fmt::print("  {:<12} {}\n", name, summary);
   fmt::print("throughput predictors (predictor=NAME):\n");

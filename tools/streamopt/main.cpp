@@ -26,6 +26,7 @@ commands:
   edge       simulate many players sharing one link under bandwidth allocators
   telemetry  process | emit telemetry events over Redis Streams (when built with hiredis)
   encode     ladder | hull | live with real encoders (when built with the codec component)
+  train      train a learned controller on traces (when built with the learn component)
   serve      the HTTP decision service (when built with the serve component)
   list       the controllers and predictors in the registry
   version    print the version
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
     if (command == "serve") return streamopt::cli::run_serve(args);
 #else
     if (command == "serve") throw streamopt::Error("this build has no serve component (STREAMOPT_WITH_SERVE=OFF)");
+#endif
+#ifdef STREAMOPT_HAVE_LEARN
+    if (command == "train") return streamopt::cli::run_train(args);
+#else
+    if (command == "train") throw streamopt::Error("this build has no learn component (STREAMOPT_WITH_TORCH=OFF)");
 #endif
     if (command == "list") return streamopt::cli::run_list(args);
     if (command == "version" || command == "--version") {

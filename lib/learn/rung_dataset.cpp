@@ -1,0 +1,28 @@
+// Labelled decisions for the rung policies (see rung_dataset.hpp).
+#include "learn/rung_dataset.hpp"
+
+#include "model/rung_features.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt::learn {
+
+void RungDataset::add(const std::vector<float>& rows, std::size_t rung_count, std::size_t expert_rung) {
+  if (rung_count < model::kMinPolicyRungs || rung_count > model::kMaxPolicyRungs || expert_rung >= rung_count ||
+      rows.size() != rung_count * model::rung_feature_count()) {
+    throw Error("rung dataset: a decision needs 2-16 rungs, one feature row each and a label among them");
+  }
+  first_row.push_back(static_cast<std::uint32_t>(features.size() / model::rung_feature_count()));
+  features.insert(features.end(), rows.begin(), rows.end());
+  rungs.push_back(static_cast<std::uint8_t>(rung_count));
+  label.push_back(static_cast<std::uint8_t>(expert_rung));
+}
+
+void RungDataset::append(const RungDataset& other) {
+  const auto offset = static_cast<std::uint32_t>(features.size() / model::rung_feature_count());
+  features.insert(features.end(), other.features.begin(), other.features.end());
+  for (const auto row : other.first_row) first_row.push_back(row + offset);
+  rungs.insert(rungs.end(), other.rungs.begin(), other.rungs.end());
+  label.insert(label.end(), other.label.begin(), other.label.end());
+}
+
+}  // namespace streamopt::learn

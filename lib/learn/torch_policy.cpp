@@ -1,0 +1,135 @@
+// LibTorch: fitting the rung policies' head and its reference forward pass
+// (see torch_policy.hpp). The only translation unit that includes torch.
+#include "learn/torch_policy.hpp"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/mlp.hpp"
+#include "model/rung_features.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt::learn {
+
+namespace {
+
+// Per-feature mean and 1/std over every row (a constant feature gets scale 1).
+void normalisation(const RungDataset& data, std::size_t width, std::vector<float>& mean, std::vector<float>& scale) {
+  const std::size_t rows = data.features.size() / width;
+  std::vector<double> sum(width, 0.0), sq(width, 0.0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < width; ++c) {
+      const double v = data.features[r * width + c];
+      sum[c] += v;
+      sq[c] += v * v;
+    }
+  }
+  mean.assign(width, 0.0f);
+  scale.assign(width, 1.0f);
+  for (std::size_t c = 0; c < width; ++c) {
+    const double m = sum[c] / static_cast<double>(rows);
+    const double var = std::max(0.0, sq[c] / static_cast<double>(rows) - m * m);
+    mean[c] = static_cast<float>(m);
+    scale[c] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;
+  }
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+}  // namespace
+
+PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& options, model::ModelFile& file) {
+  if (data.size() == 0) throw Error("imitation: no labelled decisions to learn from");
+  const std::size_t width = model::rung_feature_count();
+  torch::manual_seed(options.seed);
+  torch::set_num_threads(static_cast<int>(std::max(1u, options.threads)));
+
+  std::vector<float> mean, scale;
+  normalisation(data, width, mean, scale);
+
+  // Decisions padded to the widest ladder, with a mask of the real rungs.
+  const auto n = static_cast<std::int64_t>(data.size());
+  const std::int64_t max_rungs = *std::max_element(data.rungs.begin(), data.rungs.end());
+  const auto w = static_cast<std::int64_t>(width);
+  torch::Tensor x = torch::zeros({n, max_rungs, w});
+  torch::Tensor mask = torch::zeros({n, max_rungs}, torch::kBool);
+  torch::Tensor y = torch::empty({n}, torch::kLong);
+  {
+    auto xa = x.accessor<float, 3>();
+    auto ma = mask.accessor<bool, 2>();
+    auto ya = y.accessor<std::int64_t, 1>();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::size_t first = data.first_row[static_cast<std::size_t>(i)];
+      for (std::int64_t r = 0; r < data.rungs[static_cast<std::size_t>(i)]; ++r) {
+        ma[i][r] = true;
+        for (std::int64_t c = 0; c < w; ++c) {
+          const std::size_t cc = static_cast<std::size_t>(c);
+          xa[i][r][c] = (data.features[(first + static_cast<std::size_t>(r)) * width + cc] - mean[cc]) * scale[cc];
+        }
+      }
+      ya[i] = data.label[static_cast<std::size_t>(i)];
+    }
+  }
+
+  const auto hidden = static_cast<std::int64_t>(options.hidden);
+  torch::nn::Sequential net(torch::nn::Linear(w, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, hidden),
+                            torch::nn::ReLU(), torch::nn::Linear(hidden, 1));
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.learning_rate));
+  const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(1, options.batch));
+  PolicyFit fit;
+  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
+    const torch::Tensor order = torch::randperm(n, torch::kLong);
+    double total = 0;
+    for (std::int64_t start = 0; start < n; start += batch) {
+      const torch::Tensor idx = order.slice(0, start, std::min(n, start + batch));
+      const torch::Tensor logits =
+          net->forward(x.index_select(0, idx)).squeeze(-1).masked_fill(mask.index_select(0, idx).logical_not(), -1e9);
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y.index_select(0, idx));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      total += loss.item<double>() * static_cast<double>(idx.size(0));
+    }
+    const double mean_loss = total / static_cast<double>(n);
+    if (epoch == 0) fit.loss_first = mean_loss;
+    fit.loss_last = mean_loss;
+  }
+
+  std::vector<std::vector<float>> weights, biases;
+  for (const std::size_t layer : {0u, 2u, 4u}) {
+    auto* linear = net[layer]->as<torch::nn::Linear>();
+    weights.push_back(to_vector(linear->weight));
+    biases.push_back(to_vector(linear->bias));
+  }
+  model::write_mlp(file, "head", mean, scale, weights, biases);
+  return fit;
+}
+
+std::vector<float> torch_mlp_forward(const model::ModelFile& file, const std::string& prefix,
+                                     const std::vector<float>& rows, std::size_t width) {
+  const auto n = static_cast<std::int64_t>(rows.size() / width);
+  const auto tensor = [](const model::FloatTensor& t) {
+    std::vector<std::int64_t> shape(t.shape.begin(), t.shape.end());
+    return torch::from_blob(const_cast<float*>(t.values.data()), shape, torch::kFloat32).clone();
+  };
+  torch::NoGradGuard no_grad;
+  torch::Tensor h = torch::from_blob(const_cast<float*>(rows.data()), {n, static_cast<std::int64_t>(width)},
+                                     torch::kFloat32)
+                        .clone();
+  h = (h - tensor(file.floats(prefix + ".input_mean"))) * tensor(file.floats(prefix + ".input_scale"));
+  const std::size_t layers = file.count(prefix + ".layers");
+  for (std::size_t i = 0; i < layers; ++i) {
+    h = torch::nn::functional::linear(h, tensor(file.floats(fmt::format("{}.layer{}.weight", prefix, i))),
+                                      tensor(file.floats(fmt::format("{}.layer{}.bias", prefix, i))));
+    if (i + 1 < layers) h = torch::relu(h);
+  }
+  return to_vector(h);
+}
+
+}  // namespace streamopt::learn

@@ -1,0 +1,133 @@
+// The learn component: the engine's Eigen inference against LibTorch's own
+// forward pass, a seeded fit that must lower its loss, and a short DAgger
+// run end to end.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "helpers.hpp"
+#include "learn/rung_dataset.hpp"
+#include "learn/torch_policy.hpp"
+#include "model/mlp.hpp"
+#include "model/rung_features.hpp"
+#include "model/rung_policy.hpp"
+#include "streamopt/learn.hpp"
+#include "streamopt/registry.hpp"
+
+using namespace streamopt;
+
+TEST_CASE("Eigen inference equals LibTorch's forward pass on random models and inputs", "[learn]") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const auto random = [&](std::size_t n) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = normal(rng);
+    return v;
+  };
+  for (const std::size_t hidden : {1ul, 16ul, 64ul}) {
+    const std::size_t in = 27;
+    model::ModelFile f;
+    f.set_text("kind", "test");
+    std::vector<float> scale = random(in);
+    for (auto& s : scale) s = std::abs(s) + 0.1f;
+    model::write_mlp(f, "m", random(in), scale, {random(hidden * in), random(hidden * hidden), random(hidden)},
+                     {random(hidden), random(hidden), random(1)});
+    const std::vector<float> rows = random(50 * in);
+    const std::vector<float> expected = learn::torch_mlp_forward(f, "m", rows, in);
+    const model::Mlp mlp(f, "m");
+    model::Matrix x = Eigen::Map<const model::Matrix>(rows.data(), 50, static_cast<Eigen::Index>(in));
+    model::Matrix y;
+    mlp.forward(x, y);
+    REQUIRE(expected.size() == 50);
+    for (Eigen::Index i = 0; i < 50; ++i) {
+      CHECK(y(i, 0) == Approx(expected[static_cast<std::size_t>(i)]).margin(1e-5).epsilon(1e-5));
+    }
+  }
+}
+
+TEST_CASE("A seeded fit of the rung head lowers its loss and learns the labels", "[learn]") {
+  // Labels: the rung with the largest value in one feature column.
+  const std::size_t width = model::rung_feature_count();
+  const std::size_t column = 20;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  learn::RungDataset data;
+  for (int i = 0; i < 600; ++i) {
+    const std::size_t rungs = 2 + static_cast<std::size_t>(i % 9);
+    std::vector<float> rows(rungs * width);
+    for (auto& v : rows) v = uniform(rng);
+    std::size_t best = 0;
+    for (std::size_t r = 1; r < rungs; ++r) {
+      if (rows[r * width + column] > rows[best * width + column]) best = r;
+    }
+    data.add(rows, rungs, best);
+  }
+  model::ModelFile file;
+  model::write_rung_policy_header(file, "imitation", "test");
+  learn::PolicyFitOptions options;
+  options.hidden = 32;
+  options.epochs = 30;
+  const learn::PolicyFit fit = learn::fit_rung_policy(data, options, file);
+  CHECK(fit.loss_last < 0.5 * fit.loss_first);
+  const model::RungPolicy policy(file);
+  std::size_t agree = 0;
+  model::Matrix scratch, out;
+  std::vector<double> scores;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const std::vector<float> rows(data.features.begin() + data.first_row[i] * width,
+                                  data.features.begin() + (data.first_row[i] + data.rungs[i]) * width);
+    policy.score(rows, data.rungs[i], scratch, out, scores);
+    agree += static_cast<std::size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin()) == data.label[i];
+  }
+  CHECK(agree > data.size() * 8 / 10);
+  // The same seed gives the same weights.
+  model::ModelFile again;
+  model::write_rung_policy_header(again, "imitation", "test");
+  (void)learn::fit_rung_policy(data, options, again);
+  CHECK(again.serialize() == file.serialize());
+  CHECK_THROWS_WITH(learn::fit_rung_policy(learn::RungDataset{}, options, again), Catch::Contains("no labelled"));
+}
+
+TEST_CASE("DAgger training writes a policy the registry runs", "[learn]") {
+  test::TempDir dir;
+  const Manifest manifest = Manifest::synthetic_default(5);
+  manifest.save(dir.path() / "video");
+  std::vector<std::filesystem::path> traces;
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    MarkovTraceOptions m;
+    m.duration_s = 120;
+    const auto path = dir.path() / "traces" / ("t" + std::to_string(seed));
+    std::filesystem::create_directories(path.parent_path());
+    write_trace(synth_markov(m, seed), path, TraceFormat::cooked);
+    traces.push_back(path);
+  }
+  learn::ImitationOptions o;
+  o.traces = traces;
+  o.video = dir.path() / "video";
+  o.out = dir.path() / "policy.sopt";
+  o.sim.segment_count = 12;
+  o.iterations = 2;
+  o.epochs = 8;
+  o.hidden = 16;
+  o.threads = 1;
+  o.expert.horizon_segments = 4;
+  std::vector<learn::TrainProgress> seen;
+  o.progress = [&](const learn::TrainProgress& p) { seen.push_back(p); };
+  const learn::TrainResult r = learn::train_imitation(o);
+  REQUIRE(r.history.size() == 2);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[1].samples > seen[0].samples);  // labels aggregate
+  for (const auto& p : r.history) CHECK(p.loss < p.loss_first);
+  CHECK(std::isfinite(r.best_val_qoe));
+  auto abr = make_abr("imitation:model=" + o.out.string(), std::make_shared<const Manifest>(manifest));
+  CHECK(abr->decide(test::state_at(10, 0)).reasons.scores.size() == manifest.rung_count());
+
+  SECTION("bad input") {
+    learn::ImitationOptions bad = o;
+    bad.traces.clear();
+    CHECK_THROWS_WITH(learn::train_imitation(bad), Catch::Contains("no training traces"));
+    bad = o;
+    bad.traces.resize(1);
+    CHECK_THROWS_WITH(learn::train_imitation(bad), Catch::Contains("--val"));
+  }
+}
