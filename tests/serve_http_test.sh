@@ -27,15 +27,16 @@ printf '1250000\n1250000\n1250000\n1250000\n' > "$work/clip/sizes/r1"
 
 "$cli" serve --listen 127.0.0.1:0 --video "$work/clip" --threads 2 > "$work/server.out" 2>&1 &
 pid=$!
+# Wait for the whole "listening on 127.0.0.1:PORT (...)" line.
 tries=0
-until grep -q "listening on" "$work/server.out"; do
+port=""
+until [ -n "$port" ]; do
   tries=$((tries + 1))
   [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
   kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
   sleep 0.1
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
 done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.out")
-[ -n "$port" ] || fail "no port in: $(cat "$work/server.out")"
 base="http://127.0.0.1:$port"
 
 json='Content-Type: application/json'

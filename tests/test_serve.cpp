@@ -3,12 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "serve/request_json.hpp"
 #include "streamopt/registry.hpp"
 #include "streamopt/serve.hpp"
 #include "streamopt/validate.hpp"
@@ -386,4 +389,28 @@ TEST_CASE("Service settings out of range are refused", "[serve]") {
   ServiceConfig bad_ttl;
   bad_ttl.session_ttl_s = -1;
   CHECK_THROWS_WITH(Service({}, bad_ttl), Contains("session_ttl_s"));
+}
+
+TEST_CASE("Decision JSON escapes the rule and writes non-finite numbers as null", "[serve]") {
+  Decision d;
+  d.rung = 2;
+  d.delay_s = 0.25;
+  d.reasons.rule = "a\"b\\c\n";
+  d.reasons.estimate_bps = 3e6;
+  d.reasons.scores = {1.5, -std::numeric_limits<double>::infinity(), std::nan("")};
+  d.reasons.plan = {2, 3};
+  d.reasons.objective = 3.25;
+  const Json j = Json::parse(decision_json(d, 1.85e6));
+  CHECK(j.at("rung") == 2);
+  CHECK(j.at("delay_s") == 0.25);
+  CHECK(j.at("bitrate_bps") == 1.85e6);
+  CHECK(j.at("reasons").at("rule") == d.reasons.rule);
+  CHECK(j.at("reasons").at("estimate_bps") == 3e6);
+  CHECK(j.at("reasons").at("scores") == Json::parse("[1.5, null, null]"));
+  CHECK(j.at("reasons").at("plan") == Json::parse("[2, 3]"));
+  CHECK(j.at("reasons").at("objective") == 3.25);
+  Decision plain;
+  const Json p = Json::parse(decision_json(plain, 3e5));
+  CHECK_FALSE(p.at("reasons").contains("scores"));
+  CHECK_FALSE(p.at("reasons").contains("plan"));
 }

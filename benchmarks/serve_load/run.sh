@@ -23,8 +23,12 @@ for abr in ${ABRS:-bola robust_mpc}; do
     "$cli" serve --listen 127.0.0.1:0 --video "$title_dir" --threads "${SERVER_THREADS:-2}" \
       --max-sessions 100000 > "$out/server" 2>&1 &
     pid=$!
-    until grep -q "listening on" "$out/server"; do sleep 0.1; kill -0 "$pid"; done
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$out/server")
+    port=""
+    until [ -n "$port" ]; do
+      sleep 0.1
+      kill -0 "$pid"
+      port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$out/server")
+    done
     # shellcheck disable=SC2086
     "$load" --port "$port" --title "$title" --abr "$abr" --sessions "${SESSIONS:-1000}" \
       --connections "${CONNECTIONS:-64}" --duration-s "${DURATION_S:-10}" --server-pid "$pid" \

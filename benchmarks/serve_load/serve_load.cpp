@@ -1,6 +1,7 @@
 // serve_load: a load generator for `streamopt serve` (docs/benchmarks.md).
 // Opens C keep-alive connections, creates S sessions of one controller on a
-// served title, then for D seconds has every connection step its sessions
+// served title (each with one download report, so controllers have a
+// throughput estimate), then for D seconds has every connection step its sessions
 // round-robin, one request in flight per connection: a decide (and, with
 // --with-downloads, a download report before it). Prints decisions/s,
 // requests/s, latency p50/p99/max, errors and the server's RSS growth per
@@ -8,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <string_view>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -85,6 +88,18 @@ void advance(Player& p, std::size_t rung) {
   if (p.segment == 0) p.started = false;  // a new play of the title
 }
 
+// The "rung" of a decision answer, without building a JSON tree (the
+// generator must stay cheaper than the server it loads).
+std::size_t rung_of(const std::string& body) {
+  constexpr std::string_view kKey = R"("rung":)";
+  const auto at = body.find(kKey);
+  if (at == std::string::npos) throw std::runtime_error("a decision without \"rung\": " + body);
+  std::size_t rung = 0;
+  const char* begin = body.data() + at + kKey.size();
+  std::from_chars(begin, body.data() + body.size(), rung);
+  return rung;
+}
+
 struct Stats {
   std::vector<double> latency_s;
   std::uint64_t decisions = 0;
@@ -112,6 +127,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
         throw std::runtime_error(fmt::format("creating a session: HTTP {}: {}", res.result_int(), res.body()));
       }
       p->id = nlohmann::json::parse(res.body()).at("session").get<std::string>();
+      // One finished download, so that every controller has a throughput
+      // estimate and the measured decisions plan (robust_mpc answers its
+      // start-up rule, without planning, before its first report).
+      advance(*p, 0);
+      const auto report = exchange(http::verb::post, "/v1/sessions/" + p->id + "/download", download_body(*p));
+      if (report.result_int() != 204) {
+        throw std::runtime_error(fmt::format("first download report: HTTP {}: {}", report.result_int(), report.body()));
+      }
     }
   }
 
@@ -169,8 +192,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (!downloading_) {
       if (stats_.measuring && response_.result_int() == 200) ++stats_.decisions;
-      std::size_t rung = 0;
-      if (response_.result_int() == 200) rung = nlohmann::json::parse(response_.body()).at("rung").get<std::size_t>();
+      const std::size_t rung = response_.result_int() == 200 ? rung_of(response_.body()) : 0;
       if (!o_.with_downloads) download_body(p);  // advance the clock and buffer all the same
       advance(p, rung);
       index_ = (index_ + 1) % players_.size();

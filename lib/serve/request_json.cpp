@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <initializer_list>
 #include <limits>
 
@@ -127,22 +129,69 @@ PlayerState read_decide(const Json& body) {
   return s;
 }
 
+namespace {
+
+// `text` as a JSON string literal (quotes, backslashes and control
+// characters escaped; other bytes as they are, valid UTF-8 in, valid out).
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+// A finite number in its shortest round-trip form; JSON has no NaN or
+// infinity, so those are null (as nlohmann/json writes them).
+void append_json_number(std::string& out, double value) {
+  if (std::isfinite(value)) {
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  } else {
+    out += "null";
+  }
+}
+
+}  // namespace
+
+// Written by hand rather than through a JSON tree: this is the service's
+// hottest path (one per decision).
 std::string decision_json(const Decision& decision, double bitrate_bps) {
   const DecisionReasons& r = decision.reasons;
-  Json reasons = {{"rule", r.rule},
-                  {"estimate_bps", r.estimate_bps},
-                  {"conservative_bps", r.conservative_bps},
-                  {"buffer_s", r.buffer_s}};
-  if (!r.scores.empty()) reasons["scores"] = r.scores;
-  if (!r.plan.empty()) {
-    reasons["plan"] = r.plan;
-    reasons["objective"] = r.objective;
+  std::string out;
+  out.reserve(256);
+  fmt::format_to(std::back_inserter(out), R"({{"rung":{},"delay_s":)", decision.rung);
+  append_json_number(out, decision.delay_s);
+  out += R"(,"bitrate_bps":)";
+  append_json_number(out, bitrate_bps);
+  out += R"(,"reasons":{"rule":)";
+  append_json_string(out, r.rule);
+  out += R"(,"estimate_bps":)";
+  append_json_number(out, r.estimate_bps);
+  out += R"(,"conservative_bps":)";
+  append_json_number(out, r.conservative_bps);
+  out += R"(,"buffer_s":)";
+  append_json_number(out, r.buffer_s);
+  if (!r.scores.empty()) {
+    out += R"(,"scores":[)";
+    for (std::size_t i = 0; i < r.scores.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_number(out, r.scores[i]);
+    }
+    out += ']';
   }
-  const Json out = {{"rung", decision.rung},
-                    {"delay_s", decision.delay_s},
-                    {"bitrate_bps", bitrate_bps},
-                    {"reasons", std::move(reasons)}};
-  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (!r.plan.empty()) {
+    fmt::format_to(std::back_inserter(out), R"(,"plan":[{}],"objective":)", fmt::join(r.plan, ","));
+    append_json_number(out, r.objective);
+  }
+  out += "}}";
+  return out;
 }
 
 std::string error_json(std::string_view message) {
