@@ -19,6 +19,9 @@ Registry make_builtin() {
   r.add_predictor("harmonic", "harmonic mean of the last N samples (window=5)", predict::make_harmonic_mean);
   r.add_predictor("ewma", "min of fast/slow EWMAs, dash.js/Shaka (3 s / 8 s half-lives)", predict::make_ewma);
   r.add_predictor("percentile", "sliding-window weighted percentile, ExoPlayer", predict::make_sliding_percentile);
+  r.add_predictor("gbdt", "gradient-boosted trees on the last 8 downloads (model=shipped gbdt.sopt)", predict::make_gbdt);
+  r.add_predictor("rf", "random forest on the last 8 downloads (model=shipped rf.sopt)", predict::make_rf);
+  r.add_predictor("mlp", "MLP regressor on the last 8 downloads (model=shipped mlp.sopt)", predict::make_mlp_predictor);
   r.add_predictor("robust", "RobustMPC discount by the max recent error (inner=harmonic)", predict::make_robust);
   // Fetch-time (transmission-time) predictors.
   r.add_fetch_time("throughput", "point mass at size / a throughput predictor's estimate (predictor=harmonic)",

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "streamopt/oracle.hpp"
@@ -63,5 +64,76 @@ struct TrainResult {
 /// refits the policy on all labels so far, scores it on the validation
 /// traces and keeps the best in `out`. Throws `Error` on empty or bad input.
 TrainResult train_imitation(const ImitationOptions& options);
+
+/// What a predictor dataset is made of (`streamopt dataset build`,
+/// docs/formats.md "Predictor datasets").
+struct DatasetOptions {
+  std::vector<std::filesystem::path> traces;  ///< trace files played with `policy` (may be empty with `logs`)
+  std::vector<std::filesystem::path> logs;    ///< Pensieve 7-column logs read as sessions
+  std::filesystem::path video;                ///< manifest directory (needed with `traces`)
+  std::string policy = "robust_mpc";          ///< behaviour controller specs (a list plays each trace with each)
+  SimConfig sim = SimConfig::pensieve();      ///< simulator the sessions play in
+  double val_fraction = 0.2;                  ///< share of traces (with all their sessions) in the validation split
+  std::uint64_t seed = 1;                     ///< seeds the split
+};
+
+/// Per-download rows: the learned predictors' features of the history
+/// before each download (lib/predict/learned_features.hpp) and the target,
+/// that download's ln(throughput / 1 Mbit/s). Every session's rows share one
+/// split (0 train, 1 validation).
+struct PredictorDataset {
+  std::vector<std::string> feature_names;  ///< columns of `features`
+  std::vector<std::string> sessions;       ///< source (trace or log file) of each session
+  std::vector<float> features;             ///< rows x feature_names.size(), row-major
+  std::vector<float> target_log_mbps;      ///< one per row
+  std::vector<std::uint32_t> session;      ///< index into `sessions`, per row
+  std::vector<std::uint32_t> segment;      ///< the target download's segment index, per row
+  std::vector<std::uint8_t> split;         ///< 0 train, 1 validation, per row
+  /// Rows.
+  [[nodiscard]] std::size_t rows() const { return target_log_mbps.size(); }
+};
+
+/// Plays (or reads) the sessions and builds their rows; the split shuffles
+/// traces with `seed` (a trace's sessions under every policy stay on one
+/// side), never rows. Throws `Error` on bad input or when no
+/// row results.
+PredictorDataset build_predictor_dataset(const DatasetOptions& options);
+
+/// Writes `dir`/dataset.csv, `dir`/features.npy (float32, rows x columns:
+/// session, segment, split, the features, target_log_mbps) and
+/// `dir`/columns.txt, `dir`/sessions.csv. Creates `dir`.
+void write_predictor_dataset(const PredictorDataset& data, const std::filesystem::path& dir);
+
+/// What `train_predictor` fits and how.
+struct PredictorTrainOptions {
+  std::string algorithm;           ///< "gbdt", "rf" or "mlp"
+  DatasetOptions data;             ///< the training sessions (and their split)
+  std::filesystem::path out;       ///< model file to write
+  unsigned threads = 0;            ///< 0 = all hardware threads
+  std::size_t trees = 0;           ///< gbdt: boosting rounds; rf: trees (0 = the algorithm's default)
+  std::size_t max_depth = 0;       ///< tree depth (0 = default: gbdt 5, rf 8)
+  std::size_t hidden = 32;         ///< mlp: width of the two hidden layers
+  std::size_t epochs = 60;         ///< mlp: passes over the training rows
+  std::string command;             ///< recorded in the model file
+};
+
+/// How a trained predictor did.
+struct PredictorTrainResult {
+  std::size_t train_rows = 0;  ///< rows fitted on
+  std::size_t val_rows = 0;    ///< rows scored on
+  double train_mae_bps = 0;    ///< mean absolute error of the estimate on the training rows
+  double val_mae_bps = 0;      ///< on the validation rows
+  double val_harmonic_mae_bps = 0;  ///< the harmonic mean of the last 5 on the validation rows
+  /// Feature importance, most important first: trees, XGBoost's total gain
+  /// (share of the sum); mlp, the rise of the validation MSE when the
+  /// feature's column is shuffled (permutation importance).
+  std::vector<std::pair<std::string, double>> importance;
+};
+
+/// Trains a learned throughput predictor (gbdt and rf with XGBoost, mlp with
+/// LibTorch) on the training split of `options.data` and writes its model
+/// file, which the engine's `gbdt`, `rf` or `mlp` predictor loads. Throws
+/// `Error` on an unknown algorithm or empty data.
+PredictorTrainResult train_predictor(const PredictorTrainOptions& options);
 
 }  // namespace streamopt::learn

@@ -23,6 +23,12 @@ std::unique_ptr<TransmissionTimePredictor> make_empirical_fetch_time(const Build
 // `robust` wraps the predictor named by option `inner` (default harmonic).
 std::unique_ptr<ThroughputPredictor> make_robust(const BuildContext& context, const OptionMap& options);
 
+// Learned predictors (docs/learning.md "Predictors"): model=FILE or the
+// shipped models/<name>.sopt.
+std::unique_ptr<ThroughputPredictor> make_gbdt(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_rf(const BuildContext& context, const OptionMap& options);
+std::unique_ptr<ThroughputPredictor> make_mlp_predictor(const BuildContext& context, const OptionMap& options);
+
 // Robust wrapper around any predictor, exposed for RobustMPC.
 std::unique_ptr<ThroughputPredictor> make_robust_around(std::unique_ptr<ThroughputPredictor> inner,
                                                        std::size_t error_window, bool carry_history);

@@ -56,10 +56,14 @@ int run_list(const std::vector<std::string>& argv);
 int run_cc(const std::vector<std::string>& argv);
 int run_telemetry(const std::vector<std::string>& argv);  // exits 1 without hiredis (STREAMOPT_HAVE_REDIS)
 int run_edge(const std::vector<std::string>& argv);
+// `predictors evaluate`: throughput predictors scored on replayed sessions.
+int run_predictors(const std::vector<std::string>& argv);
 // Built with the serve component only (STREAMOPT_HAVE_SERVE).
 int run_serve(const std::vector<std::string>& argv);
 // Built with the learn component only (STREAMOPT_HAVE_LEARN).
 int run_train(const std::vector<std::string>& argv);
+// `dataset build`: the learned predictors' feature tables (learn component only).
+int run_dataset(const std::vector<std::string>& argv);
 // Built with the codec component only (STREAMOPT_HAVE_CODECS).
 int run_encode(const std::vector<std::string>& argv);
 

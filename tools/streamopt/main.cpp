@@ -27,6 +27,8 @@ commands:
   telemetry  process | emit telemetry events over Redis Streams (when built with hiredis)
   encode     ladder | hull | live with real encoders (when built with the codec component)
   train      train a learned controller on traces (when built with the learn component)
+  dataset    build the learned predictors' feature tables (when built with the learn component)
+  predictors evaluate throughput predictors on replayed sessions
   serve      the HTTP decision service (when built with the serve component)
   list       the controllers and predictors in the registry
   version    print the version
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
     if (command == "cc") return streamopt::cli::run_cc(args);
     if (command == "telemetry") return streamopt::cli::run_telemetry(args);
     if (command == "edge") return streamopt::cli::run_edge(args);
+    if (command == "predictors") return streamopt::cli::run_predictors(args);
 #ifdef STREAMOPT_HAVE_CODECS
     if (command == "encode") return streamopt::cli::run_encode(args);
 #else
@@ -63,7 +66,9 @@ int main(int argc, char** argv) {
 #endif
 #ifdef STREAMOPT_HAVE_LEARN
     if (command == "train") return streamopt::cli::run_train(args);
+    if (command == "dataset") return streamopt::cli::run_dataset(args);
 #else
+    if (command == "dataset") throw streamopt::Error("this build has no learn component (STREAMOPT_WITH_TORCH=OFF)");
     if (command == "train") throw streamopt::Error("this build has no learn component (STREAMOPT_WITH_TORCH=OFF)");
 #endif
     if (command == "list") return streamopt::cli::run_list(args);

@@ -1,0 +1,24 @@
+// Random forest regression (Breiman 2001; trained as XGBoost's random-forest
+// mode, one round of bagged trees with row and column subsampling,
+// lib/learn/tree_trainer.cpp) on the learned-predictor features, evaluated
+// here without XGBoost (model/tree_ensemble.hpp). Options: model=FILE
+// (default: the shipped models/rf.sopt), error_window=5.
+#include <memory>
+
+#include "model/tree_ensemble.hpp"
+#include "predict/builtin.hpp"
+#include "predict/learned_features.hpp"
+#include "predict/learned_predictor.hpp"
+
+namespace streamopt::predict {
+
+std::unique_ptr<ThroughputPredictor> make_rf(const BuildContext&, const OptionMap& options) {
+  const auto file = load_predictor_model(options, "rf");
+  auto trees =
+      std::make_shared<const model::TreeEnsemble>(file, "trees", predictor_feature_count());
+  return make_learned_predictor(
+      "rf", [trees](std::span<const float> x) { return trees->predict(x); },
+      window_option(options, "error_window", 5));
+}
+
+}  // namespace streamopt::predict

@@ -1,0 +1,34 @@
+#pragma once
+// Sessions as the download reports a player's predictor sees: played in the
+// simulator with any controller, or read back from Pensieve-format logs.
+// Shared by `streamopt predictors evaluate` and the predictor dataset
+// builder (lib/learn/predictor_dataset.cpp). Private to the library.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "streamopt/simulator.hpp"
+
+namespace streamopt::sim {
+
+// One session's downloads in order, and where they came from.
+struct ReportSession {
+  std::string source;                   // trace (or log) file name
+  std::vector<DownloadReport> reports;  // one per segment, as on_download() got them
+};
+
+// Plays one session as `simulate()` does and returns every report the
+// controller was given. Throws what `simulate()` throws.
+ReportSession play_reports(const NetworkTrace& trace, const Manifest& manifest, AbrController& abr,
+                           const SimConfig& config, const QoeModel& qoe);
+
+// Reads a log in the Pensieve 7-column format (`write_pensieve_log`:
+// time_s bitrate_kbps buffer_s rebuffer_s chunk_bytes delay_ms reward, one
+// segment per line, whitespace-separated) as reports: size from chunk_bytes,
+// download time from delay_ms, start time = time_s - delay (the log keeps no
+// sleep, so idle gaps include any wait). Throws Error naming the file and
+// line on a malformed line.
+ReportSession read_pensieve_log_reports(const std::filesystem::path& path);
+
+}  // namespace streamopt::sim

@@ -1,0 +1,132 @@
+// streamopt predictors evaluate: every throughput predictor scored on the
+// realised throughput of the next download, over sessions a fixed
+// controller plays (docs/cli.md).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "args.hpp"
+#include "core/text_io.hpp"
+#include "sim/download_reports.hpp"
+#include "streamopt/registry.hpp"
+#include "streamopt/simulator.hpp"
+#include "streamopt/trace.hpp"
+
+namespace streamopt::cli {
+
+namespace {
+
+// A trace set's name in the table: the directory, with its parent when it is
+// a split (fcc-hsdpa/test).
+std::string set_name(const std::filesystem::path& path) {
+  const std::filesystem::path p = path.has_filename() ? path : path.parent_path();
+  const std::string last = p.filename().string();
+  if ((last == "train" || last == "test" || last == "val") && p.has_parent_path()) {
+    return p.parent_path().filename().string() + "/" + last;
+  }
+  return last;
+}
+
+// One predictor's errors over one trace set.
+struct Score {
+  std::size_t samples = 0;
+  double abs_sum_bps = 0, rel_sum = 0, sq_sum = 0;
+};
+
+Score score_predictor(ThroughputPredictor& predictor,
+                      const std::vector<sim::ReportSession>& sessions) {
+  Score s;
+  for (const auto& session : sessions) {
+    predictor.reset();
+    for (const auto& report : session.reports) {
+      if (!report.usable_sample()) continue;
+      const Prediction p = predictor.predict();
+      if (p.valid) {
+        const double actual = report.throughput_bps(), error = p.estimate_bps - actual;
+        ++s.samples;
+        s.abs_sum_bps += std::fabs(error);
+        s.rel_sum += std::fabs(error) / actual;
+        s.sq_sum += error * error;
+      }
+      predictor.observe(report);
+    }
+  }
+  return s;
+}
+
+int run_evaluate_predictors(const std::vector<std::string>& argv) {
+  CLI::App app(
+      "Score throughput predictors on the realised throughput of each next download, over sessions "
+      "a "
+      "fixed controller plays; writes OUT/predictors.csv.",
+      "streamopt predictors evaluate");
+  configure(app);
+  std::string predictors = "harmonic,ewma,rf,gbdt,mlp", traces, video, out, abr = "robust_mpc",
+              mode = "pensieve";
+  app.add_option("--predictors", predictors, "predictor specs [default: harmonic,ewma,rf,gbdt,mlp]")
+      ->type_name("SPEC[,SPEC...]");
+  app.add_option("--traces", traces, "trace sets, one row per set and predictor")
+      ->required()
+      ->type_name("DIR[,DIR...]");
+  app.add_option("--video", video, "manifest directory (ladder.json + sizes/)")
+      ->required()
+      ->type_name("DIR");
+  app.add_option("--out", out, "directory for predictors.csv")->required()->type_name("DIR");
+  app.add_option("--abr", abr, "controller that plays the sessions [default: robust_mpc]")
+      ->type_name("SPEC");
+  app.add_option("--mode", mode, "simulator semantics [default: pensieve]")
+      ->check(CLI::IsMember({"pensieve", "default", "standard", "sabre"}))
+      ->type_name("MODE");
+  if (!parse(app, argv)) return 0;
+
+  const Registry& registry = Registry::builtin();
+  std::vector<std::string> specs;
+  for (const auto& spec : parse_spec_list(predictors)) specs.push_back(spec.to_string());
+  for (const auto& spec : specs)
+    (void)registry.make_predictor(spec);  // fail before any session plays
+  auto manifest = std::make_shared<const Manifest>(Manifest::load(video));
+  const QoeModel qoe("lin", *manifest);
+  const SimConfig config = SimConfig::from_name(mode);
+
+  std::string csv = "predictor,trace_set,samples,mae_bps,mape,rmse_bps\n";
+  fmt::print("{:<28} {:<16} {:>8} {:>12} {:>8} {:>12}\n", "predictor", "trace_set", "samples",
+             "mae_kbps", "mape", "rmse_kbps");
+  for (const auto& dir : split_list(traces)) {
+    auto controller = registry.make_abr(abr, manifest);
+    std::vector<sim::ReportSession> sessions;
+    for (const auto& file : list_trace_files(dir)) {
+      sessions.push_back(sim::play_reports(read_trace(file), *manifest, *controller, config, qoe));
+    }
+    const std::string name = set_name(dir);
+    for (const auto& spec : specs) {
+      auto predictor = registry.make_predictor(spec);
+      const Score s = score_predictor(*predictor, sessions);
+      const double n = static_cast<double>(std::max<std::size_t>(s.samples, 1));
+      const double mae = s.abs_sum_bps / n, mape = s.rel_sum / n, rmse = std::sqrt(s.sq_sum / n);
+      csv += fmt::format("{},{},{},{:.1f},{:.4f},{:.1f}\n", spec, name, s.samples, mae, mape, rmse);
+      fmt::print("{:<28} {:<16} {:>8} {:>12.1f} {:>8.4f} {:>12.1f}\n", spec, name, s.samples,
+                 mae / 1e3, mape, rmse / 1e3);
+    }
+  }
+  std::filesystem::create_directories(out);
+  detail::write_file_atomic(std::filesystem::path(out) / "predictors.csv", csv);
+  return 0;
+}
+
+}  // namespace
+
+int run_predictors(const std::vector<std::string>& argv) {
+  if (!argv.empty() && argv[0] == "evaluate")
+    return run_evaluate_predictors({argv.begin() + 1, argv.end()});
+  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+    fmt::print(
+        "usage: streamopt predictors evaluate --traces DIR[,DIR] --video DIR --out DIR [options]\n"
+        "Run 'streamopt predictors evaluate --help' for the options.\n");
+    return 0;
+  }
+  throw UsageError("expected the subcommand 'evaluate' (streamopt predictors evaluate --help)");
+}
+
+}  // namespace streamopt::cli
