@@ -229,3 +229,37 @@ TEST_CASE("Pensieve-format logs read back as reports, and malformed lines are na
   const auto bad = dir.write("bad", "2.5\t300\t4\t0\t125000\t500\t0.3\n1 2 three\n");
   CHECK_THROWS_WITH(sim::read_pensieve_log_reports(bad), Catch::Contains("bad:2"));
 }
+
+TEST_CASE("Predictors are scored on each next download's realised throughput",
+          "[learned_predictors]") {
+  // 8, 2, 8 Mbit/s: `last` predicts 8 then 2, wrong by 6 Mbit/s both times.
+  sim::ReportSession hand{
+      "hand", {download(1.0, 1.0, 0.0), download(1.0, 4.0, 2.0), download(1.0, 1.0, 7.0)}};
+  auto last = make_predictor("last");
+  const sim::PredictorScore s = sim::score_predictor(*last, {hand, hand});
+  CHECK(s.samples == 4);  // the first download of each session has no prediction
+  CHECK(s.mae_bps == Approx(6e6));
+  CHECK(s.mape == Approx((6.0 / 2 + 6.0 / 8) / 2));
+  CHECK(s.rmse_bps == Approx(6e6));
+
+  // A tiny synthetic set played by robust_mpc: every predictor is scored on
+  // the same downloads.
+  const Manifest manifest = Manifest::synthetic_default(3);
+  const QoeModel qoe("lin", manifest);
+  auto abr = make_abr("robust_mpc", manifest);
+  std::vector<sim::ReportSession> sessions;
+  MarkovTraceOptions o;
+  o.duration_s = 120;
+  for (std::uint64_t seed : {1, 2, 3}) {
+    sessions.push_back(
+        sim::play_reports(synth_markov(o, seed), manifest, *abr, SimConfig::pensieve(), qoe));
+  }
+  std::size_t usable = 0;
+  for (const auto& session : sessions) usable += session.reports.size() - 1;
+  const auto harmonic = make_predictor("harmonic"), gbdt = make_predictor("gbdt");
+  const sim::PredictorScore h = sim::score_predictor(*harmonic, sessions);
+  CHECK(h.samples == usable);
+  CHECK(sim::score_predictor(*gbdt, sessions).samples == usable);
+  CHECK(h.mae_bps > 0);
+  CHECK(h.rmse_bps >= h.mae_bps);
+}

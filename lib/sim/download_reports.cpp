@@ -84,4 +84,32 @@ ReportSession read_pensieve_log_reports(const std::filesystem::path& path) {
   return session;
 }
 
+PredictorScore score_predictor(ThroughputPredictor& predictor,
+                               const std::vector<ReportSession>& sessions) {
+  PredictorScore score;
+  double abs_sum_bps = 0, rel_sum = 0, sq_sum = 0;
+  for (const auto& session : sessions) {
+    predictor.reset();
+    for (const auto& report : session.reports) {
+      if (!report.usable_sample()) continue;
+      const Prediction p = predictor.predict();
+      if (p.valid) {
+        const double actual = report.throughput_bps(), error = p.estimate_bps - actual;
+        ++score.samples;
+        abs_sum_bps += std::fabs(error);
+        rel_sum += std::fabs(error) / actual;
+        sq_sum += error * error;
+      }
+      predictor.observe(report);
+    }
+  }
+  if (score.samples > 0) {
+    const auto n = static_cast<double>(score.samples);
+    score.mae_bps = abs_sum_bps / n;
+    score.mape = rel_sum / n;
+    score.rmse_bps = std::sqrt(sq_sum / n);
+  }
+  return score;
+}
+
 }  // namespace streamopt::sim

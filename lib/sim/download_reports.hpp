@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "streamopt/predictor.hpp"
 #include "streamopt/simulator.hpp"
 
 namespace streamopt::sim {
@@ -30,5 +31,19 @@ ReportSession play_reports(const NetworkTrace& trace, const Manifest& manifest, 
 // sleep, so idle gaps include any wait). Throws Error naming the file and
 // line on a malformed line.
 ReportSession read_pensieve_log_reports(const std::filesystem::path& path);
+
+// How well a predictor forecast the downloads of some sessions.
+struct PredictorScore {
+  std::size_t samples = 0;  // downloads scored (usable ones with a valid prediction before them)
+  double mae_bps = 0;       // mean absolute error of the estimate
+  double mape = 0;          // mean absolute error relative to the actual throughput
+  double rmse_bps = 0;      // root mean squared error
+};
+
+// Scores `predictor` (reset before each session) on every usable download:
+// its estimate before the download against the download's throughput, then
+// the download is observed. All zero when nothing was scored.
+PredictorScore score_predictor(ThroughputPredictor& predictor,
+                               const std::vector<ReportSession>& sessions);
 
 }  // namespace streamopt::sim

@@ -51,11 +51,15 @@ int run_dataset(const std::vector<std::string>& argv) {
   if (!parse(app, std::vector<std::string>(argv.begin() + 1, argv.end()))) return 0;
   if (!given(traces_opt) && !given(logs_opt)) throw UsageError("give --traces, --logs or both");
   needs(traces_opt, video_opt);
-  for (const auto& item : split_list(traces)) {
-    for (const auto& f : list_trace_files(item)) o.traces.push_back(f);
+  if (given(traces_opt)) {
+    for (const auto& item : split_list(traces)) {
+      for (const auto& f : list_trace_files(item)) o.traces.push_back(f);
+    }
   }
-  for (const auto& item : split_list(logs)) {
-    for (const auto& f : list_trace_files(item)) o.logs.push_back(f);
+  if (given(logs_opt)) {
+    for (const auto& item : split_list(logs)) {
+      for (const auto& f : list_trace_files(item)) o.logs.push_back(f);
+    }
   }
   o.video = video;
   o.sim = SimConfig::from_name(mode);

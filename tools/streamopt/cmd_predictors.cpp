@@ -29,33 +29,6 @@ std::string set_name(const std::filesystem::path& path) {
   return last;
 }
 
-// One predictor's errors over one trace set.
-struct Score {
-  std::size_t samples = 0;
-  double abs_sum_bps = 0, rel_sum = 0, sq_sum = 0;
-};
-
-Score score_predictor(ThroughputPredictor& predictor,
-                      const std::vector<sim::ReportSession>& sessions) {
-  Score s;
-  for (const auto& session : sessions) {
-    predictor.reset();
-    for (const auto& report : session.reports) {
-      if (!report.usable_sample()) continue;
-      const Prediction p = predictor.predict();
-      if (p.valid) {
-        const double actual = report.throughput_bps(), error = p.estimate_bps - actual;
-        ++s.samples;
-        s.abs_sum_bps += std::fabs(error);
-        s.rel_sum += std::fabs(error) / actual;
-        s.sq_sum += error * error;
-      }
-      predictor.observe(report);
-    }
-  }
-  return s;
-}
-
 int run_evaluate_predictors(const std::vector<std::string>& argv) {
   CLI::App app(
       "Score throughput predictors on the realised throughput of each next download, over sessions "
@@ -102,12 +75,11 @@ int run_evaluate_predictors(const std::vector<std::string>& argv) {
     const std::string name = set_name(dir);
     for (const auto& spec : specs) {
       auto predictor = registry.make_predictor(spec);
-      const Score s = score_predictor(*predictor, sessions);
-      const double n = static_cast<double>(std::max<std::size_t>(s.samples, 1));
-      const double mae = s.abs_sum_bps / n, mape = s.rel_sum / n, rmse = std::sqrt(s.sq_sum / n);
-      csv += fmt::format("{},{},{},{:.1f},{:.4f},{:.1f}\n", spec, name, s.samples, mae, mape, rmse);
+      const sim::PredictorScore s = sim::score_predictor(*predictor, sessions);
+      csv += fmt::format("{},{},{},{:.1f},{:.4f},{:.1f}\n", spec, name, s.samples, s.mae_bps,
+                         s.mape, s.rmse_bps);
       fmt::print("{:<28} {:<16} {:>8} {:>12.1f} {:>8.4f} {:>12.1f}\n", spec, name, s.samples,
-                 mae / 1e3, mape, rmse / 1e3);
+                 s.mae_bps / 1e3, s.mape, s.rmse_bps / 1e3);
     }
   }
   std::filesystem::create_directories(out);
