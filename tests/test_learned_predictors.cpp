@@ -263,3 +263,23 @@ TEST_CASE("Predictors are scored on each next download's realised throughput",
   CHECK(h.mae_bps > 0);
   CHECK(h.rmse_bps >= h.mae_bps);
 }
+
+TEST_CASE("The shipped learned predictors beat the harmonic mean's MAE by 20 % on hsdpa",
+          "[.data][learned_predictors]") {
+  const auto root = streamopt::test::require_data({"traces/hsdpa", "video/envivio"});
+  if (root.empty()) return;
+  const Manifest manifest = Manifest::load(root / "video/envivio");
+  const QoeModel qoe("lin", manifest);
+  auto abr = make_abr("robust_mpc", manifest);
+  std::vector<sim::ReportSession> sessions;
+  for (const auto& file : list_trace_files(root / "traces/hsdpa")) {
+    sessions.push_back(
+        sim::play_reports(read_trace(file), manifest, *abr, SimConfig::pensieve(), qoe));
+  }
+  const double harmonic = sim::score_predictor(*make_predictor("harmonic"), sessions).mae_bps;
+  for (const char* name : {"gbdt", "rf", "mlp"}) {
+    const double learned = sim::score_predictor(*make_predictor(name), sessions).mae_bps;
+    INFO(name << ": MAE " << learned << " bit/s, harmonic " << harmonic);
+    CHECK(learned <= 0.8 * harmonic);
+  }
+}
