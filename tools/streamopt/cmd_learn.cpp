@@ -122,6 +122,9 @@ int run_train(const std::vector<std::string>& argv) {
       ->type_name("N");
   if (!parse(app, argv)) return 0;
   if (algo != "imitation") return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
+  for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth"}) {
+    refuse(app.get_option(name), "to --algo imitation (it is for rf, gbdt and mlp)");
+  }
 
   o.traces = trace_files(traces);
   if (!val.empty()) o.val = trace_files(val);
