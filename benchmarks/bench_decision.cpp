@@ -49,3 +49,4 @@ BENCHMARK_CAPTURE(decide, mpc_h5, "mpc");
 BENCHMARK_CAPTURE(decide, robust_mpc_h5, "robust_mpc");
 BENCHMARK_CAPTURE(decide, robust_mpc_h5_pensieve_exhaustive, "robust_mpc:preset=pensieve");
 BENCHMARK_CAPTURE(decide, robust_mpc_h10, "robust_mpc:horizon=10");
+BENCHMARK_CAPTURE(decide, imitation, "imitation");  // the shipped learned policy, Eigen

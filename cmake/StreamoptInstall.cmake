@@ -38,3 +38,8 @@ if(TARGET streamopt_codec)  # streamopt-codec: the static codec component
   configure_file(cmake/streamopt-codec.pc.in ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/streamopt-codec.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endif()
+
+# The shipped learned models, found by the engine at run time
+# (lib/model/model_path.hpp: <prefix>/share/streamopt/models).
+install(DIRECTORY models/ DESTINATION ${CMAKE_INSTALL_DATADIR}/streamopt/models
+        FILES_MATCHING PATTERN "*.sopt" PATTERN "README.md")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up, then evaluates every ABR controller and the offline
+# Sets everything up, then evaluates every ABR controller (the learned ones
+# included: the shipped models/*.sopt) and the offline
 # oracle: on the real traces and Pensieve video from the first of
 # STREAMOPT_DATA, ../shared and data/ (what scripts/fetch_data.sh downloads)
 # that has them, otherwise on synthetic traces and a synthetic ladder. Prints
@@ -13,7 +14,7 @@ cli=build/default/tools/streamopt/streamopt
 out=out/demo
 mkdir -p "$out"
 
-controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,dashjs,hlsjs,exoplayer,shaka,oracle"
+controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,robust_mpc:horizon=8,imitation,dashjs,hlsjs,exoplayer,shaka,oracle"
 has_data() { [ -d "$1/traces/fcc-hsdpa/test" ] && [ -f "$1/video/envivio/ladder.json" ]; }
 data=""
 if [ -n "${STREAMOPT_DATA:-}" ]; then

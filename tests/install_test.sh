@@ -34,6 +34,12 @@ cc $flags -std=c11 -o "$work/c_player" "$consumer/../../examples/c_player/c_play
 printf '0 2\n100 2\n' > "$work/trace.log"
 LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
   "$work/c_player" "$work/trace.log" synthetic bba | grep -q "qoe_per_segment="
+# The shipped learned models install under share/streamopt/models; a relocated
+# install points STREAMOPT_MODEL_DIR at them.
+[ -f "$work/prefix/share/streamopt/models/imitation.sopt" ]
+STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
+LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
+  "$work/c_player" "$work/trace.log" synthetic imitation | grep -q "qoe_per_segment="
 # Python users: the installed package imports (when the module was built).
 pydir=$(find "$work/prefix" -type d -path '*dist-packages/streamopt' | head -1)
 if [ -n "$pydir" ]; then

@@ -447,8 +447,28 @@ static void test_allocator(void) {
   CHECK_FAILS(sopt_allocator_create("equal", NULL), SOPT_ERR_NULL_ARGUMENT, "out must not be NULL");
 }
 
+/* A learned controller by name: the shipped imitation policy, run with Eigen
+   inside libstreamopt.so (no LibTorch), its scores in the decision. */
+static void test_learned(void) {
+  sopt_manifest* m = NULL;
+  CHECK(sopt_manifest_synthetic(1, &m) == SOPT_OK);
+  sopt_abr* abr = NULL;
+  CHECK(sopt_abr_create("imitation", m, &abr) == SOPT_OK);
+  sopt_player_state state = {0.0, 10.0, 1, 47, 1, 0};
+  sopt_decision d;
+  sopt_download_report report = {0, 1, 400000, 0.0, 1.0};
+  CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
+  CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+  CHECK(d.rung < 6 && strcmp(d.rule, "imitation") == 0);
+  sopt_abr_destroy(abr);
+  sopt_abr* bad = NULL;
+  CHECK_FAILS(sopt_abr_create("imitation:model=/nonexistent/p.sopt", m, &bad), SOPT_ERR_INVALID, "p.sopt");
+  sopt_manifest_destroy(m);
+}
+
 int main(void) {
   test_library();
+  test_learned();
   test_manifest();
   test_trace();
   test_abr();

@@ -37,7 +37,8 @@ TEST_CASE("Eigen inference equals LibTorch's forward pass on random models and i
     const model::Mlp mlp(f, "m");
     model::Matrix x = Eigen::Map<const model::Matrix>(rows.data(), 50, static_cast<Eigen::Index>(in));
     model::Matrix y;
-    mlp.forward(x, y);
+    model::MlpScratch scratch;
+    mlp.forward(x, y, scratch);
     REQUIRE(expected.size() == 50);
     for (Eigen::Index i = 0; i < 50; ++i) {
       CHECK(y(i, 0) == Approx(expected[static_cast<std::size_t>(i)]).margin(1e-5).epsilon(1e-5));
@@ -71,12 +72,12 @@ TEST_CASE("A seeded fit of the rung head lowers its loss and learns the labels",
   CHECK(fit.loss_last < 0.5 * fit.loss_first);
   const model::RungPolicy policy(file);
   std::size_t agree = 0;
-  model::Matrix scratch, out;
+  model::RungPolicy::Scratch scratch;
   std::vector<double> scores;
   for (std::size_t i = 0; i < data.size(); ++i) {
     const std::vector<float> rows(data.features.begin() + data.first_row[i] * width,
                                   data.features.begin() + (data.first_row[i] + data.rungs[i]) * width);
-    policy.score(rows, data.rungs[i], scratch, out, scores);
+    policy.score(rows, data.rungs[i], scratch, scores);
     agree += static_cast<std::size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin()) == data.label[i];
   }
   CHECK(agree > data.size() * 8 / 10);

@@ -11,6 +11,7 @@
 #include "model/model_file.hpp"
 #include "model/rung_features.hpp"
 #include "model/rung_policy.hpp"
+#include "streamopt/evaluate.hpp"
 #include "streamopt/oracle.hpp"
 #include "streamopt/qoe.hpp"
 #include "streamopt/registry.hpp"
@@ -119,14 +120,15 @@ TEST_CASE("The Eigen MLP computes the layers it stores", "[model]") {
   model::write_mlp(f, "m", {1.0f, 0.0f}, {2.0f, 1.0f}, {{1.0f, 0.0f, -1.0f, 1.0f}, {1.0f, 2.0f}}, {{0.0f, 0.5f}, {0.25f}});
   const model::Mlp mlp(f, "m");
   model::Matrix in(2, 2), out;
+  model::MlpScratch scratch;
   in << 3.0f, 1.0f,   // normalised (4, 1): hidden (4, relu(-4+1+0.5)=0) -> 4 + 0 + 0.25
       0.0f, 2.0f;     // normalised (-2, 2): hidden (relu(-2)=0, 2+2+0.5=4.5) -> 0 + 9 + 0.25
-  mlp.forward(in, out);
+  mlp.forward(in, out, scratch);
   REQUIRE(out.rows() == 2);
   CHECK(out(0, 0) == Approx(4.25f));
   CHECK(out(1, 0) == Approx(9.25f));
   model::Matrix wrong(1, 3);
-  CHECK_THROWS_WITH(mlp.forward(wrong, out), Catch::Contains("expects 2"));
+  CHECK_THROWS_WITH(mlp.forward(wrong, out, scratch), Catch::Contains("expects 2"));
   // A non-finite weight or a broken chain is refused on load.
   ModelFile g = f;
   g.set_floats("m.layer1.weight", {1, 3}, {1.0f, 2.0f, 3.0f});
@@ -223,4 +225,42 @@ TEST_CASE("The lookahead oracle over the whole session takes the oracle's first 
   LookaheadOptions bad;
   bad.terminal_value_per_buffer_s = -1;
   CHECK_THROWS(lookahead_oracle_rung(player, m, qoe, bad, grid));
+}
+
+TEST_CASE("One loaded policy serves concurrent sessions with the same results", "[model]") {
+  test::TempDir dir;
+  target_policy(1.2f).save(dir.path() / "p.sopt");
+  const Manifest m = Manifest::synthetic_default(2);
+  TraceSet set{"markov", {}};
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    MarkovTraceOptions o;
+    o.duration_s = 100;
+    set.traces.push_back(synth_markov(o, seed));
+  }
+  EvaluationConfig config;
+  config.algorithms = {parse_spec("imitation:model=" + (dir.path() / "p.sopt").string())};
+  config.threads = 1;
+  const EvaluationResult one = evaluate({set}, m, config);
+  config.threads = 4;
+  const EvaluationResult four = evaluate({set}, m, config);
+  REQUIRE(one.sessions.size() == four.sessions.size());
+  for (std::size_t i = 0; i < one.sessions.size(); ++i) {
+    CHECK(one.sessions[i].stats.qoe_sum_pensieve == four.sessions[i].stats.qoe_sum_pensieve);
+  }
+}
+
+TEST_CASE("The shipped imitation policy on hsdpa: what docs/benchmarks.md records", "[.data][model]") {
+  const auto root = test::require_data({"traces/hsdpa", "video/envivio"});
+  if (root.empty()) return;
+  const Manifest manifest = Manifest::load(root / "video/envivio");
+  TraceSet set{"hsdpa", {}};
+  for (const auto& file : list_trace_files(root / "traces/hsdpa")) set.traces.push_back(read_trace(file));
+  EvaluationConfig config;
+  config.algorithms = {parse_spec("imitation"), parse_spec("bba:preset=pensieve")};
+  config.sim = SimConfig::pensieve();
+  const EvaluationResult result = evaluate({set}, manifest, config);
+  const double imitation = result.rows[0].qoe_per_segment;
+  INFO("imitation " << imitation << ", bba " << result.rows[1].qoe_per_segment);
+  CHECK(imitation == Approx(0.8517).margin(0.01));  // docs/benchmarks.md "Learned controllers"
+  CHECK(imitation > result.rows[1].qoe_per_segment);
 }

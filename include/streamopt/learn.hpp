@@ -45,6 +45,9 @@ struct ImitationOptions {
   std::size_t hidden = 64;                    ///< width of the two hidden layers
   std::size_t epochs = 40;                    ///< passes over the data per iteration
   LookaheadOptions expert;                    ///< the lookahead oracle's horizon and terminal value
+  /// Soft targets: the expert's rung probabilities are softmax(value / this)
+  /// over its value of starting with each rung (QoE units); 0 = hard labels.
+  double expert_temperature = 0.5;
   OracleOptions expert_grid = kLookaheadOracleGrid;  ///< its DP grid (coarser than the full oracle's: it runs per decision)
   std::string command;                        ///< recorded in the model file
   std::function<void(const TrainProgress&)> progress;  ///< may be empty

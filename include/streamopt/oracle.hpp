@@ -52,6 +52,15 @@ struct LookaheadOptions {
 std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest& manifest, const QoeModel& qoe,
                                   const LookaheadOptions& lookahead = {}, const OracleOptions& options = kLookaheadOracleGrid);
 
+/// The lookahead oracle's value of each first rung: per rung, the value
+/// (QoE over the horizon plus the buffer credit) of the best plan the DP kept
+/// that starts with it; -infinity for a rung whose plans were all pruned
+/// (dominated). `lookahead_oracle_rung` is its argmax; the imitation trainer
+/// learns from the whole vector (soft targets).
+std::vector<double> lookahead_oracle_values(const SimulatedPlayer& player, const Manifest& manifest,
+                                            const QoeModel& qoe, const LookaheadOptions& lookahead = {},
+                                            const OracleOptions& options = kLookaheadOracleGrid);
+
 /// A whole session played by the lookahead oracle, replanning before every
 /// segment (`evaluate --abr oracle_lookahead:horizon=16,buffer_value=0`):
 /// how good the imitation trainer's expert is. Throws as `lookahead_oracle_rung`.

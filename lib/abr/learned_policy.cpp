@@ -31,7 +31,7 @@ class LearnedPolicy final : public AbrController {
   Decision decide(const PlayerState& state) override {
     const std::size_t rungs = manifest_->rung_count();
     model::rung_features(state, *manifest_, qoe_, history_, features_);
-    policy_->score(features_, rungs, scratch_, out_, scores_);
+    policy_->score(features_, rungs, scratch_, scores_);
     Decision d;
     d.rung = static_cast<std::size_t>(std::max_element(scores_.begin(), scores_.end()) - scores_.begin());
     d.reasons.rule = name_;
@@ -50,7 +50,7 @@ class LearnedPolicy final : public AbrController {
   std::shared_ptr<const model::RungPolicy> policy_;
   model::DownloadHistory history_;
   std::vector<float> features_;
-  model::Matrix scratch_, out_;
+  model::RungPolicy::Scratch scratch_;
   std::vector<double> scores_;
 };
 

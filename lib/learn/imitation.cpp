@@ -38,7 +38,7 @@ RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest,
   SimulatedPlayer player(trace, manifest, o.sim, qoe);
   model::DownloadHistory history;
   std::vector<float> rows;
-  model::Matrix scratch, out;
+  model::RungPolicy::Scratch scratch;
   std::vector<double> scores;
   RungDataset data;
   while (!player.done()) {
@@ -47,11 +47,11 @@ RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest,
     if (d.rung == kNoRung) {
       const PlayerState state = player.state();
       model::rung_features(state, manifest, qoe, history, rows);
-      const std::size_t expert = lookahead_oracle_rung(player, manifest, qoe, o.expert, o.expert_grid);
-      data.add(rows, manifest.rung_count(), expert);
-      d.rung = expert;
+      const std::vector<double> values = lookahead_oracle_values(player, manifest, qoe, o.expert, o.expert_grid);
+      data.add(rows, values, o.expert_temperature);
+      d.rung = data.label.back();
       if (policy && coin(rng) >= beta) {
-        policy->score(rows, manifest.rung_count(), scratch, out, scores);
+        policy->score(rows, manifest.rung_count(), scratch, scores);
         d.rung = static_cast<std::size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
       }
     }

@@ -126,8 +126,9 @@ PredictorTrainResult train_predictor(const PredictorTrainOptions& options) {
     batch = [mlp, width](const std::vector<float>& x) {
       const auto n = static_cast<Eigen::Index>(x.size() / width);
       model::Matrix in(n, static_cast<Eigen::Index>(width)), out;
+      model::MlpScratch scratch;
       std::copy(x.begin(), x.end(), in.data());
-      mlp->forward(in, out);
+      mlp->forward(in, out, scratch);
       return std::vector<double>(out.data(), out.data() + out.size());
     };
     raw_importance =

@@ -1,6 +1,9 @@
 // Labelled decisions for the rung policies (see rung_dataset.hpp).
 #include "learn/rung_dataset.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "model/rung_features.hpp"
 #include "streamopt/error.hpp"
 
@@ -15,6 +18,22 @@ void RungDataset::add(const std::vector<float>& rows, std::size_t rung_count, st
   features.insert(features.end(), rows.begin(), rows.end());
   rungs.push_back(static_cast<std::uint8_t>(rung_count));
   label.push_back(static_cast<std::uint8_t>(expert_rung));
+  for (std::size_t r = 0; r < rung_count; ++r) target.push_back(r == expert_rung ? 1.0f : 0.0f);
+}
+
+void RungDataset::add(const std::vector<float>& rows, const std::vector<double>& values, double temperature) {
+  const auto best = static_cast<std::size_t>(std::max_element(values.begin(), values.end()) - values.begin());
+  if (values.empty() || !std::isfinite(values[best])) throw Error("rung dataset: the expert valued no rung");
+  add(rows, values.size(), best);
+  if (temperature <= 0) return;
+  float* t = target.data() + target.size() - values.size();
+  double sum = 0;
+  for (std::size_t r = 0; r < values.size(); ++r) {
+    const double p = std::isfinite(values[r]) ? std::exp((values[r] - values[best]) / temperature) : 0.0;
+    t[r] = static_cast<float>(p);
+    sum += p;
+  }
+  for (std::size_t r = 0; r < values.size(); ++r) t[r] = static_cast<float>(t[r] / sum);
 }
 
 void RungDataset::append(const RungDataset& other) {
@@ -23,6 +42,7 @@ void RungDataset::append(const RungDataset& other) {
   for (const auto row : other.first_row) first_row.push_back(row + offset);
   rungs.insert(rungs.end(), other.rungs.begin(), other.rungs.end());
   label.insert(label.end(), other.label.begin(), other.label.end());
+  target.insert(target.end(), other.target.begin(), other.target.end());
 }
 
 }  // namespace streamopt::learn

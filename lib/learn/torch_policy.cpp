@@ -59,21 +59,21 @@ PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& optio
   const auto w = static_cast<std::int64_t>(width);
   torch::Tensor x = torch::zeros({n, max_rungs, w});
   torch::Tensor mask = torch::zeros({n, max_rungs}, torch::kBool);
-  torch::Tensor y = torch::empty({n}, torch::kLong);
+  torch::Tensor y = torch::zeros({n, max_rungs});  // the expert's probabilities
   {
     auto xa = x.accessor<float, 3>();
     auto ma = mask.accessor<bool, 2>();
-    auto ya = y.accessor<std::int64_t, 1>();
+    auto ya = y.accessor<float, 2>();
     for (std::int64_t i = 0; i < n; ++i) {
       const std::size_t first = data.first_row[static_cast<std::size_t>(i)];
       for (std::int64_t r = 0; r < data.rungs[static_cast<std::size_t>(i)]; ++r) {
         ma[i][r] = true;
+        ya[i][r] = data.target[first + static_cast<std::size_t>(r)];
         for (std::int64_t c = 0; c < w; ++c) {
           const std::size_t cc = static_cast<std::size_t>(c);
           xa[i][r][c] = (data.features[(first + static_cast<std::size_t>(r)) * width + cc] - mean[cc]) * scale[cc];
         }
       }
-      ya[i] = data.label[static_cast<std::size_t>(i)];
     }
   }
 
@@ -90,7 +90,9 @@ PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& optio
       const torch::Tensor idx = order.slice(0, start, std::min(n, start + batch));
       const torch::Tensor logits =
           net->forward(x.index_select(0, idx)).squeeze(-1).masked_fill(mask.index_select(0, idx).logical_not(), -1e9);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y.index_select(0, idx));
+      // Cross-entropy against the expert's soft targets (padding rungs have
+      // target 0 and a -1e9 logit, so they add nothing).
+      const torch::Tensor loss = -(y.index_select(0, idx) * torch::log_softmax(logits, -1)).sum(-1).mean();
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();

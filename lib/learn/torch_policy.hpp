@@ -31,7 +31,8 @@ struct PolicyFit {
 };
 
 // Fits a head scoring each rung's row so that the expert's rung wins
-// (softmax cross-entropy over each decision's rungs; inputs normalised with
+// (softmax cross-entropy over each decision's rungs against the expert's
+// probabilities, RungDataset::target; inputs normalised with
 // the data's mean and standard deviation) and writes it into `file` under
 // the prefix "head" (model/mlp.hpp layout). Error on an empty dataset.
 PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& options, model::ModelFile& file);

@@ -60,18 +60,20 @@ Mlp::Mlp(const ModelFile& file, const std::string& prefix) {
   }
 }
 
-void Mlp::forward(const Matrix& input, Matrix& output) const {
+void Mlp::forward(const Matrix& input, Matrix& output, MlpScratch& scratch) const {
   if (static_cast<std::size_t>(input.cols()) != input_size()) {
     throw Error(fmt::format("mlp: input has {} columns, the model expects {}", input.cols(), input_size()));
   }
-  hidden_a_ = (input.rowwise() - mean_).array().rowwise() * scale_.array();
+  Matrix& a = scratch.a;
+  Matrix& b = scratch.b;
+  a = (input.rowwise() - mean_).array().rowwise() * scale_.array();
   for (std::size_t i = 0; i < weights_.size(); ++i) {
-    hidden_b_.noalias() = hidden_a_ * weights_[i].transpose();
-    hidden_b_.rowwise() += biases_[i];
-    if (i + 1 < weights_.size()) hidden_b_ = hidden_b_.cwiseMax(0.0f);
-    hidden_a_.swap(hidden_b_);
+    b.noalias() = a * weights_[i].transpose();
+    b.rowwise() += biases_[i];
+    if (i + 1 < weights_.size()) b = b.cwiseMax(0.0f);
+    a.swap(b);
   }
-  output = hidden_a_;
+  output = a;
 }
 
 void write_mlp(ModelFile& file, const std::string& prefix, const std::vector<float>& input_mean,

@@ -20,6 +20,13 @@ namespace streamopt::model {
 // Row-major float matrices: one input row per item (per rung, per sample).
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Working memory of a forward pass, owned by the caller: one per thread (a
+// controller keeps its own), so that one loaded model serves many sessions
+// at once and a decision allocates nothing once the sizes are reached.
+struct MlpScratch {
+  Matrix a, b;
+};
+
 class Mlp {
  public:
   // Reads and checks the layers under `prefix` (shapes chain, sizes match,
@@ -32,14 +39,13 @@ class Mlp {
   [[nodiscard]] std::size_t output_size() const { return static_cast<std::size_t>(biases_.back().size()); }
 
   // Forward pass of every row of `input` (rows x input_size) into `output`
-  // (rows x output_size).
-  void forward(const Matrix& input, Matrix& output) const;
+  // (rows x output_size). Const and thread-safe: the state is in `scratch`.
+  void forward(const Matrix& input, Matrix& output, MlpScratch& scratch) const;
 
  private:
   Eigen::RowVectorXf mean_, scale_;
   std::vector<Matrix> weights_;  // [out, in]
   std::vector<Eigen::RowVectorXf> biases_;
-  mutable Matrix hidden_a_, hidden_b_;
 };
 
 // Writes an MLP's entries under `prefix` (for the trainers and tests).

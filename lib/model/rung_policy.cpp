@@ -62,13 +62,13 @@ std::shared_ptr<const RungPolicy> RungPolicy::load(const std::filesystem::path& 
   return cache.emplace(key, std::move(policy)).first->second;
 }
 
-void RungPolicy::score(const std::vector<float>& features, std::size_t rungs, Matrix& scratch, Matrix& out,
+void RungPolicy::score(const std::vector<float>& features, std::size_t rungs, Scratch& scratch,
                        std::vector<double>& scores) const {
   const auto width = static_cast<Eigen::Index>(rung_feature_count());
-  scratch = Eigen::Map<const Matrix>(features.data(), static_cast<Eigen::Index>(rungs), width);
-  head_.forward(scratch, out);
+  scratch.input = Eigen::Map<const Matrix>(features.data(), static_cast<Eigen::Index>(rungs), width);
+  head_.forward(scratch.input, scratch.output, scratch.mlp);
   scores.resize(rungs);
-  for (std::size_t r = 0; r < rungs; ++r) scores[r] = out(static_cast<Eigen::Index>(r), 0);
+  for (std::size_t r = 0; r < rungs; ++r) scores[r] = scratch.output(static_cast<Eigen::Index>(r), 0);
 }
 
 void write_rung_policy_header(ModelFile& file, const std::string& algorithm, const std::string& command) {

@@ -22,10 +22,16 @@ class RungPolicy {
   // Loads a file once per process (cached by path, size and modification time).
   static std::shared_ptr<const RungPolicy> load(const std::filesystem::path& path);
 
+  // Working memory of `score`, one per caller (see MlpScratch).
+  struct Scratch {
+    Matrix input, output;
+    MlpScratch mlp;
+  };
+
   // Scores rows of features (rungs x rung_feature_count(), row-major) into
-  // `scores` (one per rung). Uses `scratch` so that a controller allocates
-  // nothing per decision.
-  void score(const std::vector<float>& features, std::size_t rungs, Matrix& scratch, Matrix& out,
+  // `scores` (one per rung). Thread-safe: one policy serves many sessions,
+  // each with its own `scratch`.
+  void score(const std::vector<float>& features, std::size_t rungs, Scratch& scratch,
              std::vector<double>& scores) const;
 
   // What trained it ("imitation", "ppo", "dqn").

@@ -24,13 +24,14 @@ class MlpRegressor {
       : mlp_(std::move(mlp)), input_(1, mlp_->input_size()) {}
   double operator()(std::span<const float> x) {
     for (std::size_t i = 0; i < x.size(); ++i) input_(0, static_cast<Eigen::Index>(i)) = x[i];
-    mlp_->forward(input_, output_);
+    mlp_->forward(input_, output_, scratch_);
     return output_(0, 0);
   }
 
  private:
   std::shared_ptr<const model::Mlp> mlp_;
   model::Matrix input_, output_;
+  model::MlpScratch scratch_;  // per session: the model is shared
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ struct Node {
   std::size_t parent;     // index into the previous layer
   std::int64_t time_bin;
   std::int64_t buffer_bin;
+  std::size_t first_rung;  // the rung of the plan's first segment
 };
 
 // Keeps the states of children[begin, end) (one rung, one clock bin, sorted
@@ -73,10 +74,17 @@ class PlanController final : public AbrController {
   std::vector<std::size_t> plan_;
 };
 
+// What the DP found: the best plan, and per first rung the value of the
+// best surviving plan that starts with it (-inf when none survived).
+struct DpResult {
+  std::vector<std::size_t> plan;
+  std::vector<double> first_rung_value;
+};
+
 // The DP from `start` (its next segment, after `prev_rung`) up to segment
 // `end` (exclusive): the best rung sequence by the QoE of the segments it
 // plays (segments 2..N) plus `terminal_per_buffer_s` x the final buffer.
-std::vector<std::size_t> plan_dp(const sim::PlaybackSession& start, std::size_t prev_rung, std::size_t end,
+DpResult plan_dp(const sim::PlaybackSession& start, std::size_t prev_rung, std::size_t end,
                                  const Manifest& manifest, const SimConfig& config, const QoeModel& qoe,
                                  const OracleOptions& options, double terminal_per_buffer_s) {
   const std::size_t first = start.next_segment();
@@ -92,7 +100,7 @@ std::vector<std::size_t> plan_dp(const sim::PlaybackSession& start, std::size_t 
       const std::size_t prev = parent ? parent->rung : prev_rung;
       for (std::size_t r = 0; r < rungs; ++r) {
         if (k == 0 && config.initial_rung != kNoRung && r != config.initial_rung) continue;
-        Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0};
+        Node child{base, parent ? parent->score : 0.0, r, parent_index, 0, 0, parent ? parent->first_rung : r};
         const SegmentRecord rec = child.session.fetch(k, r, 0.0);
         if (scored_segment(k)) child.score += qoe.segment(r, prev, k, rec.rebuffer_s).total;
         child.time_bin = static_cast<std::int64_t>(std::floor(child.session.clock_s() / options.time_step_s));
@@ -129,16 +137,20 @@ std::vector<std::size_t> plan_dp(const sim::PlaybackSession& start, std::size_t 
   }
   // Best final state, then walk the parents back.
   const auto value = [&](const Node& n) { return n.score + terminal_per_buffer_s * n.session.buffer_s(); };
+  DpResult result;
+  result.first_rung_value.assign(rungs, -std::numeric_limits<double>::infinity());
   std::size_t best = 0;
-  for (std::size_t i = 1; i < current.size(); ++i) {
+  for (std::size_t i = 0; i < current.size(); ++i) {
     if (value(current[i]) > value(current[best])) best = i;
+    double& v = result.first_rung_value[current[i].first_rung];
+    v = std::max(v, value(current[i]));
   }
-  std::vector<std::size_t> plan(end - first);
-  for (std::size_t i = plan.size(); i-- > 0;) {
-    plan[i] = layers[i][best].first;
+  result.plan.resize(end - first);
+  for (std::size_t i = result.plan.size(); i-- > 0;) {
+    result.plan[i] = layers[i][best].first;
     best = layers[i][best].second;
   }
-  return plan;
+  return result;
 }
 
 void check_oracle_inputs(const SimConfig& config, const OracleOptions& options) {
@@ -158,7 +170,7 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
   check_oracle_inputs(config, options);
   const sim::PlaybackSession start(trace, manifest, config);
   std::vector<std::size_t> plan =
-      plan_dp(start, kNoRung, start.total_segments(), manifest, config, qoe, options, 0.0);
+      plan_dp(start, kNoRung, start.total_segments(), manifest, config, qoe, options, 0.0).plan;
   PlanController controller(plan);
   OracleResult result;
   result.rungs = std::move(plan);
@@ -166,8 +178,9 @@ OracleResult solve_oracle(const NetworkTrace& trace, const Manifest& manifest, c
   return result;
 }
 
-std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest& manifest, const QoeModel& qoe,
-                                  const LookaheadOptions& lookahead, const OracleOptions& options) {
+std::vector<double> lookahead_oracle_values(const SimulatedPlayer& player, const Manifest& manifest,
+                                            const QoeModel& qoe, const LookaheadOptions& lookahead,
+                                            const OracleOptions& options) {
   const SimConfig& config = sim::PlayerAccess::config(player);
   check_oracle_inputs(config, options);
   if (player.done()) throw Error("lookahead oracle: the session is over");
@@ -181,7 +194,13 @@ std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest&
                               : std::min(total, session.next_segment() + lookahead.horizon_segments);
   const double terminal = end == total ? 0.0 : lookahead.terminal_value_per_buffer_s;
   return plan_dp(session, sim::PlayerAccess::last_rung(player), end, manifest, config, qoe, options, terminal)
-      .front();
+      .first_rung_value;
+}
+
+std::size_t lookahead_oracle_rung(const SimulatedPlayer& player, const Manifest& manifest, const QoeModel& qoe,
+                                  const LookaheadOptions& lookahead, const OracleOptions& options) {
+  const std::vector<double> values = lookahead_oracle_values(player, manifest, qoe, lookahead, options);
+  return static_cast<std::size_t>(std::max_element(values.begin(), values.end()) - values.begin());
 }
 
 SessionResult simulate_lookahead_oracle(const NetworkTrace& trace, const Manifest& manifest, const SimConfig& config,

@@ -30,7 +30,8 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
                     const std::string& video, const std::string& out, const std::string& mode,
                     const learn::ImitationOptions& imitation, learn::PredictorTrainOptions& p,
                     const std::vector<std::string>& argv) {
-  for (const char* name : {"--val", "--qoe", "--minutes", "--iterations", "--expert-horizon", "--expert-buffer-value"}) {
+  for (const char* name : {"--val", "--qoe", "--minutes", "--iterations", "--expert-horizon", "--expert-buffer-value",
+                           "--expert-temperature"}) {
     refuse(app.get_option(name), "to --algo " + algo + " (validation: --val-fraction of the traces)");
   }
   p.algorithm = algo;
@@ -120,6 +121,11 @@ int run_train(const std::vector<std::string>& argv) {
   app.add_option("--max-depth", predictor.max_depth, "rf|gbdt: tree depth [default: rf 8, gbdt 5]")
       ->check(integer_in(1, 16))
       ->type_name("N");
+  app.add_option("--expert-temperature", o.expert_temperature,
+                 "soft targets: softmax of the expert's value of each rung over this (QoE), 0 = its rung only "
+                 "[default: 0.5]")
+      ->check(number_in(0, 1000))
+      ->type_name("T");
   if (!parse(app, argv)) return 0;
   if (algo != "imitation") return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
   for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth"}) {

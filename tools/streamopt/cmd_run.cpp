@@ -227,11 +227,11 @@ class Recorder final : public AbrController {
 };
 
 void print_explanation(const Recorder& recorder) {
-  fmt::print("  segment  rung  buffer_s  estimate_kbps  conservative_kbps  rule  delay_s  plan\n");
+  fmt::print("  segment  rung  buffer_s  estimate_kbps  conservative_kbps  rule  delay_s  plan  scores\n");
   for (const auto& [segment, d] : recorder.decisions) {
-    fmt::print("  {:7}  {:4}  {:8.3f}  {:13.0f}  {:17.0f}  {}  {:.3f}  {}\n", segment, d.rung,
+    fmt::print("  {:7}  {:4}  {:8.3f}  {:13.0f}  {:17.0f}  {}  {:.3f}  {}  {:.3f}\n", segment, d.rung,
                d.reasons.buffer_s, d.reasons.estimate_bps / 1000.0, d.reasons.conservative_bps / 1000.0,
-               d.reasons.rule, d.delay_s, fmt::join(d.reasons.plan, ","));
+               d.reasons.rule, d.delay_s, fmt::join(d.reasons.plan, ","), fmt::join(d.reasons.scores, ","));
   }
 }
 
@@ -254,7 +254,7 @@ int run_simulate(const std::vector<std::string>& argv) {
                  "write one Pensieve 7-column log per trace, named after the trace (all or none: a failed run "
                  "leaves no logs)")
       ->type_name("DIR");
-  app.add_flag("--explain", explain, "print every decision with its reasons (estimate, rule, plan)");
+  app.add_flag("--explain", explain, "print every decision with its reasons (estimate, rule, plan, per-rung scores)");
   if (!parse(app, argv)) return 0;
 
   const auto manifest = std::make_shared<const Manifest>(load_video(o.video));

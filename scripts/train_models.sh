@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Trains the learned controllers streamopt ships (models/*.sopt) from the
+# shared traces' train splits only, with fixed seeds; models/README.md
+# records each command. Long: about 20 minutes for the policy on 2 cores.
+#   scripts/train_models.sh [OUT_DIR]     (default: models/)
+# Needs the learn component (libtorch-dev) and the data (STREAMOPT_DATA,
+# default ../shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-models}"
+data="${STREAMOPT_DATA:-../shared}"
+[ -d "$data/traces/fcc-hsdpa/train" ] || { echo "train_models: no $data/traces/fcc-hsdpa/train (set STREAMOPT_DATA)" >&2; exit 1; }
+scripts/build.sh default --target streamopt_cli >/dev/null
+streamopt=build/default/tools/streamopt/streamopt
+mkdir -p "$out"
+
+# The imitation policy: DAgger from the lookahead oracle on FCC + HSDPA and FCC.
+"$streamopt" train --algo imitation \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --video "$data/video/envivio" --out "$out/imitation.sopt" \
+  --iterations 4 --minutes 20 --expert-horizon 8 --seed 1 --threads 2
+
+# The learned throughput predictors (rf, gbdt, mlp).
+scripts/train_predictors.sh "$out"
