@@ -141,7 +141,7 @@ TEST_CASE("The Eigen MLP computes the layers it stores", "[model]") {
 TEST_CASE("Rung features: one row per rung, what each says", "[model]") {
   const Manifest& m = test::envivio_ladder();
   const QoeModel qoe("lin", m);
-  model::DownloadHistory history;
+  model::DownloadHistory history(model::kFeatureHistory);
   std::vector<float> rows;
   const PlayerState state = test::state_at(8.0, 2);
   model::rung_features(state, m, qoe, history, rows);

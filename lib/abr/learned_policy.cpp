@@ -48,7 +48,7 @@ class LearnedPolicy final : public AbrController {
   std::shared_ptr<const Manifest> manifest_;
   QoeModel qoe_;
   std::shared_ptr<const model::RungPolicy> policy_;
-  model::DownloadHistory history_;
+  model::DownloadHistory history_{model::kFeatureHistory};
   std::vector<float> features_;
   model::RungPolicy::Scratch scratch_;
   std::vector<double> scores_;

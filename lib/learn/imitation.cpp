@@ -36,7 +36,7 @@ RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest,
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   SimulatedPlayer player(trace, manifest, o.sim, qoe);
-  model::DownloadHistory history;
+  model::DownloadHistory history(model::kFeatureHistory);
   std::vector<float> rows;
   model::RungPolicy::Scratch scratch;
   std::vector<double> scores;

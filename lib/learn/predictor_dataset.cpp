@@ -11,6 +11,7 @@
 #include <random>
 
 #include "core/text_io.hpp"
+#include "model/download_history.hpp"
 #include "predict/learned_features.hpp"
 #include "sim/download_reports.hpp"
 #include "streamopt/error.hpp"
@@ -79,7 +80,7 @@ PredictorDataset build_predictor_dataset(const DatasetOptions& options) {
   std::vector<float> row;
   for (std::uint32_t s = 0; s < sessions.size(); ++s) {
     data.sessions.push_back(sessions[s].source);
-    predict::ThroughputHistory history;
+    model::DownloadHistory history(predict::kPredictorHistory);
     for (const auto& report : sessions[s].reports) {
       if (report.usable_sample() && !history.reports().empty()) {
         predict::predictor_features(history.reports(), row);

@@ -1,14 +1,13 @@
 // LibTorch: fitting the rung policies' head and its reference forward pass
-// (see torch_policy.hpp). The only translation unit that includes torch.
+// (see torch_policy.hpp); one of the two LibTorch translation units (with torch_regression.cpp).
 #include "learn/torch_policy.hpp"
 
 #include <fmt/format.h>
-#include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "model/mlp.hpp"
+#include "learn/torch_mlp.hpp"
 #include "model/rung_features.hpp"
 #include "streamopt/error.hpp"
 
@@ -35,11 +34,6 @@ void normalisation(const RungDataset& data, std::size_t width, std::vector<float
     mean[c] = static_cast<float>(m);
     scale[c] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;
   }
-}
-
-std::vector<float> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
 }  // namespace
@@ -77,40 +71,17 @@ PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& optio
     }
   }
 
-  const auto hidden = static_cast<std::int64_t>(options.hidden);
-  torch::nn::Sequential net(torch::nn::Linear(w, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, hidden),
-                            torch::nn::ReLU(), torch::nn::Linear(hidden, 1));
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.learning_rate));
-  const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(1, options.batch));
-  PolicyFit fit;
-  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
-    const torch::Tensor order = torch::randperm(n, torch::kLong);
-    double total = 0;
-    for (std::int64_t start = 0; start < n; start += batch) {
-      const torch::Tensor idx = order.slice(0, start, std::min(n, start + batch));
-      const torch::Tensor logits =
-          net->forward(x.index_select(0, idx)).squeeze(-1).masked_fill(mask.index_select(0, idx).logical_not(), -1e9);
-      // Cross-entropy against the expert's soft targets (padding rungs have
-      // target 0 and a -1e9 logit, so they add nothing).
-      const torch::Tensor loss = -(y.index_select(0, idx) * torch::log_softmax(logits, -1)).sum(-1).mean();
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      total += loss.item<double>() * static_cast<double>(idx.size(0));
-    }
-    const double mean_loss = total / static_cast<double>(n);
-    if (epoch == 0) fit.loss_first = mean_loss;
-    fit.loss_last = mean_loss;
-  }
-
-  std::vector<std::vector<float>> weights, biases;
-  for (const std::size_t layer : {0u, 2u, 4u}) {
-    auto* linear = net[layer]->as<torch::nn::Linear>();
-    weights.push_back(to_vector(linear->weight));
-    biases.push_back(to_vector(linear->bias));
-  }
-  model::write_mlp(file, "head", mean, scale, weights, biases);
-  return fit;
+  torch::nn::Sequential net = make_mlp(w, static_cast<std::int64_t>(options.hidden), 1);
+  const EpochLosses losses =
+      fit_epochs(net, n, options.epochs, options.batch, options.learning_rate, [&](const torch::Tensor& idx) {
+        const torch::Tensor logits =
+            net->forward(x.index_select(0, idx)).squeeze(-1).masked_fill(mask.index_select(0, idx).logical_not(), -1e9);
+        // Cross-entropy against the expert's soft targets (padding rungs have
+        // target 0 and a -1e9 logit, so they add nothing).
+        return -(y.index_select(0, idx) * torch::log_softmax(logits, -1)).sum(-1).mean();
+      });
+  write_torch_mlp(file, "head", net, mean, scale);
+  return PolicyFit{losses.first, losses.last};
 }
 
 std::vector<float> torch_mlp_forward(const model::ModelFile& file, const std::string& prefix,
@@ -131,7 +102,7 @@ std::vector<float> torch_mlp_forward(const model::ModelFile& file, const std::st
                                       tensor(file.floats(fmt::format("{}.layer{}.bias", prefix, i))));
     if (i + 1 < layers) h = torch::relu(h);
   }
-  return to_vector(h);
+  return tensor_values(h);
 }
 
 }  // namespace streamopt::learn

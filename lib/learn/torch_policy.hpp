@@ -1,8 +1,9 @@
 #pragma once
-// The learn component's LibTorch code, kept to this one translation unit
-// (each including torch/torch.h compiles for ~30 s): fitting the rung
-// policies' MLP head, and LibTorch's own forward pass of a model file's MLP
-// (the tests check the engine's Eigen inference against it).
+// The rung policies' LibTorch code, in one of the learn component's two
+// LibTorch translation units (each including torch/torch.h compiles for
+// ~30 s; the other is torch_regression.cpp): fitting the policies' MLP head,
+// and LibTorch's own forward pass of a model file's MLP (the tests check the
+// engine's Eigen inference against it).
 
 #include <cstddef>
 #include <cstdint>

@@ -2,24 +2,14 @@
 #include "learn/torch_regression.hpp"
 
 #include <fmt/format.h>
-#include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "model/mlp.hpp"
+#include "learn/torch_mlp.hpp"
 #include "streamopt/error.hpp"
 
 namespace streamopt::learn {
-
-namespace {
-
-std::vector<float> flat(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
-}  // namespace
 
 RegressionFit fit_mlp_regressor(const std::vector<float>& x, const std::vector<float>& y,
                                 std::size_t columns, const RegressionFitOptions& options,
@@ -43,38 +33,14 @@ RegressionFit fit_mlp_regressor(const std::vector<float>& x, const std::vector<f
   const torch::Tensor scale = torch::where(stddev > 1e-6, 1.0 / stddev, torch::ones_like(stddev));
   const torch::Tensor normalised = (inputs - mean) * scale;
 
-  const auto hidden = static_cast<std::int64_t>(options.hidden);
-  torch::nn::Sequential net(torch::nn::Linear(w, hidden), torch::nn::ReLU(),
-                            torch::nn::Linear(hidden, hidden), torch::nn::ReLU(),
-                            torch::nn::Linear(hidden, 1));
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(options.learning_rate));
-  const auto batch = static_cast<std::int64_t>(options.batch);
-  RegressionFit fit;
-  for (std::size_t epoch = 0; epoch < options.epochs; ++epoch) {
-    const torch::Tensor order = torch::randperm(n, torch::kLong);
-    double total = 0;
-    for (std::int64_t start = 0; start < n; start += batch) {
-      const torch::Tensor idx = order.slice(0, start, std::min(n, start + batch));
-      const torch::Tensor loss = torch::nn::functional::l1_loss(
-          net->forward(normalised.index_select(0, idx)), targets.index_select(0, idx));
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      total += loss.item<double>() * static_cast<double>(idx.size(0));
-    }
-    const double mean_loss = total / static_cast<double>(n);
-    if (epoch == 0) fit.loss_first = mean_loss;
-    fit.loss_last = mean_loss;
-  }
-
-  std::vector<std::vector<float>> weights, biases;
-  for (const std::size_t layer : {0u, 2u, 4u}) {
-    auto* linear = net[layer]->as<torch::nn::Linear>();
-    weights.push_back(flat(linear->weight));
-    biases.push_back(flat(linear->bias));
-  }
-  model::write_mlp(file, "mlp", flat(mean), flat(scale), weights, biases);
-  return fit;
+  torch::nn::Sequential net = make_mlp(w, static_cast<std::int64_t>(options.hidden), 1);
+  const EpochLosses losses =
+      fit_epochs(net, n, options.epochs, options.batch, options.learning_rate, [&](const torch::Tensor& idx) {
+        return torch::nn::functional::l1_loss(net->forward(normalised.index_select(0, idx)),
+                                              targets.index_select(0, idx));
+      });
+  write_torch_mlp(file, "mlp", net, tensor_values(mean), tensor_values(scale));
+  return RegressionFit{losses.first, losses.last};
 }
 
 }  // namespace streamopt::learn

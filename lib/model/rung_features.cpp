@@ -52,12 +52,6 @@ const std::vector<std::string>& rung_feature_names() { return kNames; }
 
 std::size_t rung_feature_count() { return kNames.size(); }
 
-void DownloadHistory::observe(const DownloadReport& report) {
-  if (!report.usable_sample()) return;
-  reports_.push_back(report);
-  if (reports_.size() > kFeatureHistory) reports_.pop_front();
-}
-
 void rung_features(const PlayerState& state, const Manifest& manifest, const QoeModel& qoe,
                    const DownloadHistory& history, std::vector<float>& out) {
   const std::size_t rungs = manifest.rung_count();

@@ -7,10 +7,10 @@
 
 #include <array>
 #include <cstddef>
-#include <deque>
 #include <string>
 #include <vector>
 
+#include "model/download_history.hpp"
 #include "streamopt/manifest.hpp"
 #include "streamopt/qoe.hpp"
 #include "streamopt/types.hpp"
@@ -33,22 +33,9 @@ const std::vector<std::string>& rung_feature_names();
 // Features per row.
 std::size_t rung_feature_count();
 
-// The downloads a policy has seen this session (usable samples only).
-class DownloadHistory {
- public:
-  // Remembers a finished download (unusable samples are ignored).
-  void observe(const DownloadReport& report);
-  // Forgets everything (new session).
-  void clear() { reports_.clear(); }
-  // Most recent last, at most kFeatureHistory.
-  [[nodiscard]] const std::deque<DownloadReport>& reports() const { return reports_; }
-
- private:
-  std::deque<DownloadReport> reports_;
-};
-
 // Writes rung_count x rung_feature_count() features, row-major, into `out`
-// (resized). `qoe` is the session's QoE model (the value features use it).
+// (resized). `qoe` is the session's QoE model (the value features use it);
+// `history` holds the session's last kFeatureHistory downloads.
 void rung_features(const PlayerState& state, const Manifest& manifest, const QoeModel& qoe,
                    const DownloadHistory& history, std::vector<float>& out);
 

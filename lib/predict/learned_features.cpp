@@ -57,12 +57,6 @@ double log_harmonic(const std::deque<DownloadReport>& history, std::size_t windo
 
 }  // namespace
 
-void ThroughputHistory::observe(const DownloadReport& report) {
-  if (!report.usable_sample()) return;
-  reports_.push_back(report);
-  if (reports_.size() > kPredictorHistory) reports_.pop_front();
-}
-
 const std::vector<std::string>& predictor_feature_names() {
   static const std::vector<std::string> names = make_names();
   return names;

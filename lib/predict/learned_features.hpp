@@ -22,21 +22,6 @@ inline constexpr int kPredictorFeatureVersion = 1;
 // Downloads the features look back over (the lags).
 inline constexpr std::size_t kPredictorHistory = 8;
 
-// The usable downloads a learned predictor has seen this session, most
-// recent last, at most kPredictorHistory.
-class ThroughputHistory {
- public:
-  // Remembers a download; reports that are not usable samples are ignored.
-  void observe(const DownloadReport& report);
-  // Forgets everything (new session).
-  void clear() { reports_.clear(); }
-  // The remembered downloads, oldest first.
-  [[nodiscard]] const std::deque<DownloadReport>& reports() const { return reports_; }
-
- private:
-  std::deque<DownloadReport> reports_;
-};
-
 // The names of the feature columns, in order (recorded in model files and
 // dataset headers).
 const std::vector<std::string>& predictor_feature_names();

@@ -8,6 +8,7 @@
 
 #include "model/model_path.hpp"
 #include "predict/builtin.hpp"
+#include "model/download_history.hpp"
 #include "predict/learned_features.hpp"
 #include "streamopt/error.hpp"
 
@@ -57,7 +58,7 @@ class LearnedPredictor final : public ThroughputPredictor {
   std::string name_;
   LogRegressor regressor_;
   std::size_t error_window_;
-  ThroughputHistory history_;
+  model::DownloadHistory history_{kPredictorHistory};
   std::vector<float> features_;
   std::deque<double> errors_;
   double estimate_bps_ = 0;  // for the next download; 0 before any sample

@@ -1,0 +1,78 @@
+#pragma once
+// What the learn component's LibTorch translation units share (include only
+// from them: it includes torch): the MLP shape the engine runs
+// (model/mlp.hpp: two ReLU hidden layers, a linear output), the seeded
+// mini-batch Adam loop, and writing a trained MLP into a model file.
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/mlp.hpp"
+#include "model/model_file.hpp"
+
+namespace streamopt::learn {
+
+// Mean training loss over the first and the last epoch.
+struct EpochLosses {
+  double first = 0;
+  double last = 0;
+};
+
+// inputs -> hidden (ReLU) -> hidden (ReLU) -> outputs.
+inline torch::nn::Sequential make_mlp(std::int64_t inputs, std::int64_t hidden, std::int64_t outputs) {
+  return torch::nn::Sequential(torch::nn::Linear(inputs, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, hidden),
+                               torch::nn::ReLU(), torch::nn::Linear(hidden, outputs));
+}
+
+// `epochs` passes of Adam over `items` items in random mini-batches of
+// `batch` (torch's generator: seed it first); `batch_loss(indices)` returns
+// the mean loss of those items.
+template <class BatchLoss>
+EpochLosses fit_epochs(torch::nn::Sequential& net, std::int64_t items, std::size_t epochs, std::size_t batch,
+                       double learning_rate, const BatchLoss& batch_loss) {
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(learning_rate));
+  const auto step = static_cast<std::int64_t>(std::max<std::size_t>(1, batch));
+  EpochLosses losses;
+  for (std::size_t epoch = 0; epoch < epochs; ++epoch) {
+    const torch::Tensor order = torch::randperm(items, torch::kLong);
+    double total = 0;
+    for (std::int64_t start = 0; start < items; start += step) {
+      const torch::Tensor idx = order.slice(0, start, std::min(items, start + step));
+      const torch::Tensor loss = batch_loss(idx);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      total += loss.item<double>() * static_cast<double>(idx.size(0));
+    }
+    const double mean = total / static_cast<double>(items);
+    if (epoch == 0) losses.first = mean;
+    losses.last = mean;
+  }
+  return losses;
+}
+
+// The values of a tensor, row-major, as float32.
+inline std::vector<float> tensor_values(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous().to(torch::kFloat32);
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// Writes an MLP made by make_mlp under `prefix` (model/mlp.hpp layout) with
+// its input normalisation.
+inline void write_torch_mlp(model::ModelFile& file, const std::string& prefix, torch::nn::Sequential& net,
+                            const std::vector<float>& input_mean, const std::vector<float>& input_scale) {
+  std::vector<std::vector<float>> weights, biases;
+  for (const std::size_t layer : {0u, 2u, 4u}) {
+    auto* linear = net[layer]->as<torch::nn::Linear>();
+    weights.push_back(tensor_values(linear->weight));
+    biases.push_back(tensor_values(linear->bias));
+  }
+  model::write_mlp(file, prefix, input_mean, input_scale, weights, biases);
+}
+
+}  // namespace streamopt::learn
