@@ -130,5 +130,8 @@ TEST_CASE("DAgger training writes a policy the registry runs", "[learn]") {
     bad = o;
     bad.traces.resize(1);
     CHECK_THROWS_WITH(learn::train_imitation(bad), Catch::Contains("--val"));
+    bad = o;
+    bad.out = dir.path() / "missing" / "policy.sopt";
+    CHECK_THROWS_WITH(learn::train_imitation(bad), Catch::Contains("does not exist"));
   }
 }

@@ -116,6 +116,10 @@ TrainResult train_imitation(const ImitationOptions& o) {
   if (!(o.minutes > 0) || !std::isfinite(o.minutes)) throw Error("imitation: --minutes must be > 0");
   if (o.iterations == 0) throw Error("imitation: iterations must be >= 1");
   if (o.sim.mode == SimMode::live) throw Error("imitation: live mode is not supported (the expert has no live oracle)");
+  // Fail before the long work, not at the first save.
+  if (const auto dir = o.out.parent_path(); !dir.empty() && !std::filesystem::is_directory(dir)) {
+    throw Error(fmt::format("imitation: the directory of --out ({}) does not exist", dir.string()));
+  }
   const Manifest manifest = Manifest::load(o.video);
   if (manifest.rung_count() < model::kMinPolicyRungs || manifest.rung_count() > model::kMaxPolicyRungs) {
     throw Error(fmt::format("imitation: learned policies take ladders of {} to {} rungs ({} has {})",
