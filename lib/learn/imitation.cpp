@@ -6,8 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <random>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "abr/builtin.hpp"
@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 // Plays one session: the policy decides (the expert instead with
 // probability `beta`, always when there is no policy) and every decision
-// is labelled with the expert's rung.
+// is labelled with the expert's values of each rung (a soft target).
 RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest, const ImitationOptions& o,
                             const QoeModel& qoe, const std::shared_ptr<const model::RungPolicy>& policy, double beta,
                             std::uint64_t seed) {
