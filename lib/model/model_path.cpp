@@ -21,7 +21,9 @@ namespace streamopt::model {
 
 std::filesystem::path find_shipped_model(std::string_view file_name, std::string_view algorithm) {
   std::vector<std::string> dirs;
-  if (const char* env = std::getenv("STREAMOPT_MODEL_DIR"); env != nullptr && *env != '\0') dirs.emplace_back(env);
+  const char* env = std::getenv("STREAMOPT_MODEL_DIR");
+  const bool env_set = env != nullptr && *env != '\0';
+  if (env_set) dirs.emplace_back(env);
   for (const char* dir : {STREAMOPT_MODEL_INSTALL_DIR, STREAMOPT_MODEL_SOURCE_DIR}) {
     if (*dir != '\0') dirs.emplace_back(dir);
   }
@@ -35,7 +37,7 @@ std::filesystem::path find_shipped_model(std::string_view file_name, std::string
   throw Error(fmt::format("{}: no shipped model {} (looked in {}{}); pass {}:model=FILE or train one with "
                           "'streamopt train --algo {} ... --out FILE'",
                           algorithm, file_name, looked.empty() ? "nowhere" : looked,
-                          std::getenv("STREAMOPT_MODEL_DIR") ? "" : "; STREAMOPT_MODEL_DIR is unset", algorithm,
+                          env_set ? "" : "; STREAMOPT_MODEL_DIR is unset", algorithm,
                           algorithm));
 }
 
