@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "streamopt/manifest.hpp"
+#include "streamopt/trace.hpp"
 
 namespace streamopt::serve {
 
@@ -37,9 +39,50 @@ struct ServiceConfig {
   double session_ttl_s = 300;                 ///< a session unused this long expires
   std::size_t max_body_bytes = 1 << 20;       ///< larger request bodies are 413
   std::uint64_t session_id_seed = 0;          ///< seeds session ids; 0 = from std::random_device
-  /// Monotonic clock in seconds for session expiry; empty = steady_clock.
-  /// Tests pass their own to expire sessions without sleeping.
+  /// Monotonic clock in seconds for session expiry and the origin's
+  /// download times; empty = steady_clock. Tests pass their own to expire
+  /// sessions without sleeping.
   std::function<double()> clock_s;
+  /// Non-empty: serve the files of this directory's titles (one
+  /// subdirectory each) under /media/<title>/..., with CMCD in and CMSD out
+  /// (docs/serve.md). Empty: no origin (the routes under /media/ are 404).
+  std::filesystem::path origin_dir;
+  /// Controller spec of the sessions the origin opens for each new CMCD
+  /// `sid` (`--origin-abr`).
+  std::string origin_abr = "robust_mpc";
+};
+
+/// An open, read-only file the origin answers with; closed with the last
+/// reference to it. Reads never move a shared file position, so one file
+/// may serve several responses at once.
+class OpenFile {
+ public:
+  /// Opens `path` read-only, refusing a symlink as its last component and
+  /// anything that is not a regular file (a FIFO is refused without
+  /// blocking). Throws `Error` naming the path.
+  static std::shared_ptr<const OpenFile> open(const std::filesystem::path& path);
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+
+  /// Size of the file when it was opened, bytes.
+  [[nodiscard]] std::uint64_t size_bytes() const noexcept { return size_bytes_; }
+  /// Reads up to `out.size()` bytes at `offset`; returns how many were read
+  /// (0 past the end). Throws `Error` on an I/O error.
+  std::size_t read_at(std::uint64_t offset, std::span<char> out) const;
+
+ private:
+  OpenFile(int fd, std::uint64_t size_bytes) : fd_(fd), size_bytes_(size_bytes) {}
+  int fd_;
+  std::uint64_t size_bytes_;
+};
+
+/// A region of an open file sent as a response body (the origin's files).
+struct FileBody {
+  std::shared_ptr<const OpenFile> file;  ///< the file
+  std::uint64_t offset = 0;              ///< first byte sent
+  std::uint64_t length = 0;              ///< bytes sent (the Content-Length)
+  bool send = true;                      ///< false for HEAD: the length is announced, no body follows
 };
 
 /// One request header, as received (names compare case-insensitively).
@@ -63,6 +106,14 @@ struct HttpResponse {
   std::string content_type = "application/json";          ///< Content-Type of `body`
   std::vector<std::pair<std::string, std::string>> headers; ///< extra headers
   std::string body;                                         ///< response body
+  /// Set: the body is this file region instead of `body` (origin files).
+  std::optional<FileBody> file;
+  /// An origin response: the server's RTT delay and trace pacing apply.
+  bool origin = false;
+  /// Called once by the HTTP layer when the response's last byte was
+  /// written (true) or the connection failed first (false); how the origin
+  /// measures a download on the service side. May be empty.
+  std::function<void(bool sent)> on_sent;
 };
 
 /// The decision service: sessions (one checked controller each, built
@@ -110,6 +161,13 @@ struct ServerConfig {
   unsigned threads = 2;             ///< I/O threads running the handlers
   double idle_timeout_s = 60;       ///< a keep-alive connection idle this long is closed
   double sweep_interval_s = 1;      ///< how often idle sessions are expired
+  /// Set: origin response bodies are paced to this trace's capacity
+  /// (bits per second, looped, time 0 when the server starts), shared
+  /// equally by the bodies in flight (`--shape`). Must carry something.
+  std::optional<NetworkTrace> shape_trace;
+  /// Delay before the first byte of every origin response, seconds
+  /// (`--rtt-ms`); 0 = none.
+  double origin_rtt_s = 0;
 };
 
 /// HTTP/1.1 with keep-alive on Boost.Beast/Asio in front of a `Service`:
@@ -117,7 +175,9 @@ struct ServerConfig {
 class HttpServer {
  public:
   /// Binds and listens. Throws `Error` naming the address when it cannot
-  /// (bad host, port in use, no permission). `service` must outlive it.
+  /// (bad host, port in use, no permission), or on a shape trace without
+  /// capacity or an RTT that is negative or over 60 s. `service` must
+  /// outlive it.
   HttpServer(Service& service, ServerConfig config);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

@@ -11,13 +11,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <memory>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "streamopt/error.hpp"
+#include "serve/paced_link.hpp"
 #include "streamopt/serve.hpp"
 
 namespace streamopt::serve {
@@ -32,18 +35,31 @@ using tcp = net::ip::tcp;
 // Largest request header block accepted (Beast's default is 8 KiB).
 constexpr std::uint32_t kMaxHeaderBytes = 16 * 1024;
 
+// Longest origin RTT accepted, seconds.
+constexpr double kMaxOriginRttS = 60;
+
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
 std::chrono::steady_clock::duration seconds(double s) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
+// Largest slice of a file body written at once, bytes.
+constexpr std::size_t kFileChunkBytes = 64 * 1024;
+
 // One client connection: read a request, answer it, repeat while the
-// client keeps the connection alive.
+// client keeps the connection alive. An origin response waits out the RTT
+// before its first byte; its file body is read in slices and, with a paced
+// link, each slice waits for the link's grant.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket&& socket, Service& service, double idle_timeout_s)
-      : stream_(std::move(socket)), service_(service), idle_timeout_s_(idle_timeout_s) {}
+  Connection(tcp::socket&& socket, Service& service, double idle_timeout_s, double rtt_s, PacedLink* link)
+      : stream_(std::move(socket)),
+        service_(service),
+        idle_timeout_s_(idle_timeout_s),
+        rtt_s_(rtt_s),
+        link_(link),
+        delay_(stream_.get_executor()) {}
 
   void start() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Connection::read, shared_from_this()));
@@ -64,36 +80,121 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return write(service_.protocol_error(
-                       413, fmt::format("body is over the limit of {} bytes (--max-body-bytes)",
-                                        service_.config().max_body_bytes)),
-                   11, false);
+      return respond(service_.protocol_error(
+                         413, fmt::format("body is over the limit of {} bytes (--max-body-bytes)",
+                                          service_.config().max_body_bytes)),
+                     11, false);
     }
-    if (ec) return write(service_.protocol_error(400, fmt::format("malformed HTTP request: {}", ec.message())), 11, false);
+    if (ec) return respond(service_.protocol_error(400, fmt::format("malformed HTTP request: {}", ec.message())), 11, false);
     const auto& request = parser_->get();
     headers_.clear();
     for (const auto& field : request) headers_.push_back({view(field.name_string()), view(field.value())});
     const HttpRequest in{view(request.method_string()), view(request.target()), headers_, request.body()};
-    write(service_.handle(in), request.version(), request.keep_alive());
+    respond(service_.handle(in), request.version(), request.keep_alive());
   }
 
-  void write(HttpResponse out, unsigned version, bool keep_alive) {
+  // Answers `out`: after the RTT when it is an origin response.
+  void respond(HttpResponse out, unsigned version, bool keep_alive) {
+    out_ = std::move(out);
+    version_ = version;
+    keep_alive_ = keep_alive;
+    if (out_.origin && rtt_s_ > 0) {
+      delay_.expires_after(seconds(rtt_s_));
+      delay_.async_wait(beast::bind_front_handler(&Connection::on_delay, shared_from_this()));
+      return;
+    }
+    write();
+  }
+
+  void on_delay(beast::error_code ec) {
+    if (ec) return finish(false);
+    write();
+  }
+
+  void write() {
+    if (out_.file) return write_file_header();
     response_ = {};
-    response_.version(version);
-    response_.result(static_cast<unsigned>(out.status));
-    response_.keep_alive(keep_alive);
-    if (!out.content_type.empty()) response_.set(http::field::content_type, out.content_type);
-    for (const auto& [name, value] : out.headers) response_.set(name, value);
-    response_.body() = std::move(out.body);
+    response_.version(version_);
+    response_.result(static_cast<unsigned>(out_.status));
+    response_.keep_alive(keep_alive_);
+    if (!out_.content_type.empty()) response_.set(http::field::content_type, out_.content_type);
+    for (const auto& [name, value] : out_.headers) response_.set(name, value);
+    response_.body() = std::move(out_.body);
     response_.prepare_payload();
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Connection::on_write, shared_from_this(), keep_alive));
+    stream_.expires_after(seconds(idle_timeout_s_));
+    http::async_write(stream_, response_, beast::bind_front_handler(&Connection::on_write, shared_from_this()));
   }
 
-  void on_write(bool keep_alive, beast::error_code ec, std::size_t /*bytes*/) {
-    if (ec) return close();
-    if (!keep_alive) return close();
-    read();
+  void on_write(beast::error_code ec, std::size_t /*bytes*/) { finish(!ec); }
+
+  void write_file_header() {
+    file_response_ = {};
+    file_response_.version(version_);
+    file_response_.result(static_cast<unsigned>(out_.status));
+    file_response_.keep_alive(keep_alive_);
+    if (!out_.content_type.empty()) file_response_.set(http::field::content_type, out_.content_type);
+    for (const auto& [name, value] : out_.headers) file_response_.set(name, value);
+    file_response_.content_length(out_.file->length);
+    offset_ = out_.file->offset;
+    remaining_ = out_.file->send ? out_.file->length : 0;
+    stream_.expires_after(seconds(idle_timeout_s_));
+    http::async_write(stream_, file_response_,
+                      beast::bind_front_handler(&Connection::on_file_header, shared_from_this()));
+  }
+
+  void on_file_header(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return finish(false);
+    if (remaining_ > 0 && link_ != nullptr) flow_ = link_->open();
+    next_slice();
+  }
+
+  void next_slice() {
+    if (remaining_ == 0) return finish(true);
+    const std::uint64_t want = std::min<std::uint64_t>(remaining_, kFileChunkBytes);
+    if (link_ == nullptr) return send_slice(want);
+    link_->request(*flow_, want, [self = shared_from_this()](std::uint64_t granted) {
+      net::post(self->stream_.get_executor(), [self, granted] { self->send_slice(granted); });
+    });
+  }
+
+  void send_slice(std::uint64_t bytes) {
+    chunk_.resize(kFileChunkBytes);
+    std::size_t got = 0;
+    try {
+      got = out_.file->file->read_at(offset_, std::span<char>(chunk_.data(), static_cast<std::size_t>(bytes)));
+    } catch (const Error&) {
+      got = 0;
+    }
+    if (got == 0) return finish(false);  // the file shrank under us: the promised length cannot be kept
+    offset_ += got;
+    remaining_ -= got;
+    stream_.expires_after(seconds(idle_timeout_s_));
+    net::async_write(stream_, net::buffer(chunk_.data(), got),
+                     beast::bind_front_handler(&Connection::on_slice, shared_from_this()));
+  }
+
+  void on_slice(beast::error_code ec, std::size_t /*bytes*/) {
+    if (ec) return finish(false);
+    next_slice();
+  }
+
+  // The response is over: tell the service, then read the next request or close.
+  void finish(bool sent) {
+    if (flow_) {
+      link_->close(*flow_);
+      flow_.reset();
+    }
+    if (out_.on_sent) {
+      auto on_sent = std::move(out_.on_sent);
+      out_.on_sent = nullptr;
+      try {
+        on_sent(sent);
+      } catch (...) {  // a report that failed must not take the connection down
+      }
+    }
+    out_.file.reset();
+    if (sent && keep_alive_) return read();
+    close();
   }
 
   void close() {
@@ -104,10 +205,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   Service& service_;
   double idle_timeout_s_;
+  double rtt_s_;
+  PacedLink* link_;
+  net::steady_timer delay_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::vector<HttpHeader> headers_;
+  HttpResponse out_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
   http::response<http::string_body> response_;
+  http::response<http::empty_body> file_response_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t remaining_ = 0;
+  std::optional<std::uint64_t> flow_;
+  std::vector<char> chunk_;
 };
 
 }  // namespace
@@ -140,7 +252,9 @@ struct HttpServer::Impl {
       if (!ec) {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Connection>(std::move(socket), service, config.idle_timeout_s)->start();
+        std::make_shared<Connection>(std::move(socket), service, config.idle_timeout_s, config.origin_rtt_s,
+                                     link.get())
+            ->start();
       }
       accept();
     });
@@ -160,6 +274,7 @@ struct HttpServer::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::steady_timer sweep_timer;
+  std::unique_ptr<PacedLink> link;  // with a shape trace only
 };
 
 HttpServer::HttpServer(Service& service, ServerConfig config) {
@@ -167,7 +282,11 @@ HttpServer::HttpServer(Service& service, ServerConfig config) {
   if (!(config.idle_timeout_s > 0) || !(config.sweep_interval_s > 0)) {
     throw Error("serve: idle_timeout_s and sweep_interval_s must be positive");
   }
+  if (!std::isfinite(config.origin_rtt_s) || config.origin_rtt_s < 0 || config.origin_rtt_s > kMaxOriginRttS) {
+    throw Error(fmt::format("serve: origin_rtt_s = {} must be in [0, {}]", config.origin_rtt_s, kMaxOriginRttS));
+  }
   impl_ = std::make_unique<Impl>(service, std::move(config));
+  if (impl_->config.shape_trace) impl_->link = std::make_unique<PacedLink>(impl_->ioc, *impl_->config.shape_trace);
   impl_->listen();
 }
 

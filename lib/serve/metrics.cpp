@@ -39,7 +39,8 @@ void ServiceMetrics::record_error(ErrorKind kind) noexcept {
   errors_[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string ServiceMetrics::prometheus_text(std::size_t sessions_open) const {
+std::string ServiceMetrics::prometheus_text(std::size_t sessions_open,
+                                            std::optional<std::size_t> origin_sessions_open) const {
   const auto load = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   std::string out;
   out += "# HELP streamopt_decisions_total Decisions answered, by controller.\n";
@@ -77,6 +78,25 @@ std::string ServiceMetrics::prometheus_text(std::size_t sessions_open) const {
     fmt::format_to(std::back_inserter(out), "streamopt_errors_total{{kind=\"{}\"}} {}\n", kErrorKindNames[k],
                    load(errors_[k]));
   }
+  if (!origin_sessions_open) return out;
+  const auto counter = [&out](std::string_view name, std::string_view help, std::uint64_t value) {
+    fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+  };
+  counter("streamopt_origin_requests_total", "Requests under /media/ answered (files, errors, preflights).",
+          load(origin_requests_));
+  counter("streamopt_origin_bytes_total", "File body bytes answered by the origin.", load(origin_bytes_));
+  counter("streamopt_cmcd_requests_total", "Origin requests that carried CMCD (query or headers).",
+          load(cmcd_requests_));
+  counter("streamopt_cmcd_errors_total", "Origin requests whose CMCD did not parse (served anyway, CMCD ignored).",
+          load(cmcd_errors_));
+  out += "# HELP streamopt_origin_sessions CMCD sessions open now.\n";
+  out += "# TYPE streamopt_origin_sessions gauge\n";
+  fmt::format_to(std::back_inserter(out), "streamopt_origin_sessions {}\n", *origin_sessions_open);
+  counter("streamopt_origin_sessions_created_total", "CMCD sessions created (one per new sid).",
+          load(origin_sessions_created_));
+  counter("streamopt_origin_session_errors_total", "CMCD session reports or states the checks refused.",
+          load(origin_session_errors_));
+  counter("streamopt_cmsd_responses_total", "Origin responses that carried CMSD-Dynamic.", load(cmsd_responses_));
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,9 +60,30 @@ class ServiceMetrics {
   /// Counts `n` sessions ended by expiry.
   void record_sessions_expired(std::size_t n) noexcept { sessions_expired_.fetch_add(n, std::memory_order_relaxed); }
 
+  /// Counts one request under /media/ (errors count in the errors too).
+  void record_origin_request() noexcept { origin_requests_.fetch_add(1, std::memory_order_relaxed); }
+  /// Counts `body_bytes` of a file body the origin answers with.
+  void record_origin_bytes(std::uint64_t body_bytes) noexcept {
+    origin_bytes_.fetch_add(body_bytes, std::memory_order_relaxed);
+  }
+  /// Counts one origin request that carried CMCD; `malformed`: it did not parse.
+  void record_cmcd(bool malformed) noexcept {
+    cmcd_requests_.fetch_add(1, std::memory_order_relaxed);
+    if (malformed) cmcd_errors_.fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Counts one CMCD session created.
+  void record_origin_session_created() noexcept { origin_sessions_created_.fetch_add(1, std::memory_order_relaxed); }
+  /// Counts one report or state of a CMCD session that the checks refused.
+  void record_origin_session_error() noexcept { origin_session_errors_.fetch_add(1, std::memory_order_relaxed); }
+  /// Counts one response that carried CMSD-Dynamic.
+  void record_cmsd() noexcept { cmsd_responses_.fetch_add(1, std::memory_order_relaxed); }
+
   /// The Prometheus text format (version 0.0.4) of every series, with
-  /// `sessions_open` as the sessions gauge.
-  [[nodiscard]] std::string prometheus_text(std::size_t sessions_open) const;
+  /// `sessions_open` as the sessions gauge and, when the service has an
+  /// origin, `origin_sessions_open` as the CMCD sessions gauge (the origin
+  /// series are left out without one).
+  [[nodiscard]] std::string prometheus_text(std::size_t sessions_open,
+                                            std::optional<std::size_t> origin_sessions_open = std::nullopt) const;
 
  private:
   std::map<std::string, std::atomic<std::uint64_t>, std::less<>> decisions_;
@@ -71,6 +93,13 @@ class ServiceMetrics {
   std::atomic<std::uint64_t> downloads_{0};
   std::atomic<std::uint64_t> sessions_created_{0};
   std::atomic<std::uint64_t> sessions_expired_{0};
+  std::atomic<std::uint64_t> origin_requests_{0};
+  std::atomic<std::uint64_t> origin_bytes_{0};
+  std::atomic<std::uint64_t> cmcd_requests_{0};
+  std::atomic<std::uint64_t> cmcd_errors_{0};
+  std::atomic<std::uint64_t> origin_sessions_created_{0};
+  std::atomic<std::uint64_t> origin_session_errors_{0};
+  std::atomic<std::uint64_t> cmsd_responses_{0};
 };
 
 }  // namespace streamopt::serve

@@ -7,6 +7,8 @@
 
 #include "core/text_io.hpp"
 #include "serve/metrics.hpp"
+#include "serve/origin.hpp"
+#include "serve/request_error.hpp"
 #include "serve/request_json.hpp"
 #include "serve/session_store.hpp"
 #include "streamopt/error.hpp"
@@ -19,19 +21,6 @@
 namespace streamopt::serve {
 
 namespace {
-
-// A failure answered with `status` and counted as `kind`.
-class RequestError : public Error {
- public:
-  RequestError(int status, ErrorKind kind, const std::string& message) : Error(message), status_(status), kind_(kind) {}
-  [[nodiscard]] int status() const { return status_; }
-  [[nodiscard]] ErrorKind kind() const { return kind_; }
-  std::vector<std::pair<std::string, std::string>> headers;  ///< e.g. Allow, Retry-After
-
- private:
-  int status_;
-  ErrorKind kind_;
-};
 
 RequestError bad_request(const std::string& message) { return {400, ErrorKind::bad_request, message}; }
 
@@ -96,6 +85,10 @@ struct Service::Impl {
         metrics(controller_names()),
         store(config.max_sessions, config.session_ttl_s, config.session_id_seed) {
     if (!config.clock_s) config.clock_s = steady_seconds;
+    if (!config.origin_dir.empty()) {
+      origin = std::make_unique<Origin>(config.origin_dir, titles, config.origin_abr, metrics, config.max_sessions,
+                                        config.session_ttl_s, config.clock_s);
+    }
   }
 
   static std::vector<std::string> controller_names() {
@@ -106,10 +99,17 @@ struct Service::Impl {
 
   HttpResponse route(const HttpRequest& request) {
     std::string_view path = request.target;
-    if (const auto query = path.find('?'); query != std::string_view::npos) path = path.substr(0, query);
+    std::string_view query;
+    if (const auto q = path.find('?'); q != std::string_view::npos) {
+      query = path.substr(q + 1);
+      path = path.substr(0, q);
+    }
     if (path.empty() || path.front() != '/') {
       throw RequestError(400, ErrorKind::bad_request,
                          fmt::format("request target '{}' is not a path", detail::sanitize(request.target, 64)));
+    }
+    if (origin && path.substr(0, kMediaPrefix.size()) == kMediaPrefix) {
+      return origin->handle(request, path.substr(kMediaPrefix.size()), query);
     }
     const auto parts = split_path(path);
     const std::string_view method = request.method;
@@ -121,7 +121,8 @@ struct Service::Impl {
       if (method != "GET") throw method_not_allowed(method, path, "GET");
       HttpResponse r;
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = metrics.prometheus_text(store.size());
+      r.body = metrics.prometheus_text(store.size(),
+                                       origin ? std::optional<std::size_t>(origin->session_count()) : std::nullopt);
       return r;
     }
     if (parts.size() >= 2 && parts[0] == "v1" && parts[1] == "sessions") {
@@ -285,6 +286,7 @@ struct Service::Impl {
   ServiceConfig config;
   ServiceMetrics metrics;
   SessionStore store;
+  std::unique_ptr<Origin> origin;  // with --origin only
 };
 
 namespace {
@@ -307,15 +309,21 @@ Service::~Service() = default;
 
 HttpResponse Service::handle(const HttpRequest& request) noexcept {
   try {
+    HttpResponse response;
     try {
-      return impl_->route(request);
+      response = impl_->route(request);
     } catch (RequestError& e) {
-      return impl_->error(e.status(), e.kind(), e.what(), std::move(e.headers));
+      response = impl_->error(e.status(), e.kind(), e.what(), std::move(e.headers));
     } catch (const std::bad_alloc&) {
-      return impl_->error(500, ErrorKind::internal, "out of memory while handling the request");
+      response = impl_->error(500, ErrorKind::internal, "out of memory while handling the request");
     } catch (const std::exception& e) {
-      return impl_->error(500, ErrorKind::internal, fmt::format("internal error: {}", e.what()));
+      response = impl_->error(500, ErrorKind::internal, fmt::format("internal error: {}", e.what()));
     }
+    if (impl_->origin && request.target.substr(0, kMediaPrefix.size()) == kMediaPrefix) {
+      response.origin = true;  // errors too: the RTT applies, and a browser may read them
+      add_cors_headers(response);
+    }
+    return response;
   } catch (...) {
     HttpResponse r;
     r.status = 500;
@@ -336,9 +344,10 @@ HttpResponse Service::protocol_error(int status, std::string_view message) noexc
 
 std::size_t Service::expire_idle() noexcept {
   try {
-    const std::size_t expired = impl_->store.expire(impl_->config.clock_s());
+    const double now_s = impl_->config.clock_s();
+    const std::size_t expired = impl_->store.expire(now_s);
     impl_->metrics.record_sessions_expired(expired);
-    return expired;
+    return expired + (impl_->origin ? impl_->origin->expire_idle(now_s) : 0);
   } catch (...) {  // a clock that threw or a lock that failed: expire on the next sweep
     return 0;
   }

@@ -10,6 +10,7 @@
 #include "args.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/serve.hpp"
+#include "streamopt/trace.hpp"
 
 namespace streamopt::cli {
 
@@ -20,6 +21,7 @@ constexpr long long kMaxThreads = 256;
 constexpr long long kMaxSessionsLimit = 10'000'000;
 constexpr double kMaxSessionTtlS = 7 * 86400.0;
 constexpr long long kMaxBodyBytesLimit = 1LL << 30;
+constexpr double kMaxRttMs = 60'000;
 
 struct ServeOptions {
   std::string listen;
@@ -28,6 +30,10 @@ struct ServeOptions {
   long long max_sessions = 10'000;
   double session_ttl_s = 300;
   long long max_body_bytes = 1 << 20;
+  std::string origin;
+  std::string origin_abr = "robust_mpc";
+  std::string shape;
+  double rtt_ms = 0;
 };
 
 // "HOST:PORT" or "[IPV6]:PORT" -> host and port (0..65535).
@@ -70,19 +76,44 @@ int run_serve(const std::vector<std::string>& argv) {
   app.add_option("--max-body-bytes", o.max_body_bytes, "larger request bodies are 413 [default: 1048576]")
       ->type_name("N")
       ->check(integer_in(1, kMaxBodyBytesLimit));
+  auto* origin = app.add_option("--origin", o.origin,
+                                 "serve this directory's titles (one subdirectory each) under /media/<title>/, "
+                                 "with CMCD in and CMSD out")
+                     ->type_name("DIR");
+  auto* origin_abr = app.add_option("--origin-abr", o.origin_abr,
+                                    "controller of the sessions CMCD opens, one per sid [default: robust_mpc]")
+                         ->type_name("SPEC");
+  auto* shape = app.add_option("--shape", o.shape,
+                               "pace origin bodies to this trace's capacity (looped, shared by concurrent bodies)")
+                    ->type_name("TRACE");
+  auto* rtt = app.add_option("--rtt-ms", o.rtt_ms, "delay before the first byte of each origin response [default: 0]")
+                  ->type_name("MS")
+                  ->check(number_in(0, kMaxRttMs));
   if (!parse(app, argv)) return 0;
+  needs(origin_abr, origin);
+  needs(shape, origin);
+  needs(rtt, origin);
 
   serve::ServerConfig server_config;
   split_listen(o.listen, server_config.host, server_config.port);
   server_config.threads = static_cast<unsigned>(o.threads);
+  if (!o.shape.empty()) server_config.shape_trace = read_trace(o.shape);
+  server_config.origin_rtt_s = o.rtt_ms / 1e3;
   std::vector<std::filesystem::path> dirs(o.videos.begin(), o.videos.end());
   serve::ServiceConfig service_config;
   service_config.max_sessions = static_cast<std::size_t>(o.max_sessions);
   service_config.session_ttl_s = o.session_ttl_s;
   service_config.max_body_bytes = static_cast<std::size_t>(o.max_body_bytes);
+  service_config.origin_dir = o.origin;
+  service_config.origin_abr = o.origin_abr;
   serve::Service service(serve::load_titles(dirs), service_config);
   serve::HttpServer server(service, server_config);
   fmt::print("streamopt serve: listening on {} ({} threads, {} titles)\n", server.address(), o.threads, dirs.size());
+  if (!o.origin.empty()) {
+    fmt::print("streamopt serve: origin {} under /media/ (sessions: {}{}{})\n", o.origin, o.origin_abr,
+               o.shape.empty() ? "" : fmt::format(", shaped to {}", o.shape),
+               o.rtt_ms > 0 ? fmt::format(", rtt {:g} ms", o.rtt_ms) : "");
+  }
   std::fflush(stdout);
   server.run(true);
   fmt::print("streamopt serve: stopped ({} sessions open)\n", service.session_count());
