@@ -36,3 +36,27 @@ printf '{"v":2,"sid":"s2","e":"stall","ts":0,"streamopt-stall":250}' > "$tcorpus
 build/fuzz/fuzz/fuzz_telemetry "$tcorpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
   | tee out/fuzz/last_telemetry_run.txt | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==|SUMMARY)" || true
 grep -q "stat::number_of_executed_units" out/fuzz/last_telemetry_run.txt
+
+# The decision service and its origin (docs/serve.md), when serve was built
+# (Boost found): the request handler on live sessions and origin files, and
+# the CMCD parser, for the same time each.
+if [ -x build/fuzz/fuzz/fuzz_serve ]; then
+  scorpus=out/fuzz/serve-corpus
+  mkdir -p "$scorpus"
+  printf '\010\000\001application/json\n{"abr": "robust_mpc:horizon=5", "title": "envivio"}' > "$scorpus/create"
+  printf '\021\000\000\n{"state": {"now_s": 1, "buffer_s": 4, "next_segment": 1, "segments_left": 40, "last_rung": 0}}' > "$scorpus/decide"
+  printf '\000\000\006r0/seg_1.m4s?CMCD=bl%%3D100%%2Cbr%%3D300%%2Cot%%3Dv%%2Csid%%3D%%22a%%22\nmtp=900,bl=4000' > "$scorpus/origin_cmcd"
+  printf '\000\000\002manifest.mpd\n' > "$scorpus/origin_mpd"
+  build/fuzz/fuzz/fuzz_serve "$scorpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 2>&1 \
+    | tee out/fuzz/last_serve_run.txt | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==|SUMMARY)" || true
+  grep -q "stat::number_of_executed_units" out/fuzz/last_serve_run.txt
+  ccorpus=out/fuzz/cmcd-corpus
+  mkdir -p "$ccorpus"
+  printf '\000CMCD=bl%%3D21300%%2Cbr%%3D3200%%2Cbs%%2Cmtp%%3D48100%%2Cot%%3Dv%%2Csid%%3D%%22abc%%22%%2Csu' > "$ccorpus/query"
+  printf '\001bl=21300,mtp=48100,nor="..%%2Fx.m4v",nrr="1-2",su,dl=100' > "$ccorpus/request"
+  printf '\004sid="6e2f",cid="x",sf=d,st=v,v=1,pr=1.25' > "$ccorpus/session"
+  printf '\006br=(1 2);a=?1, com.x-y=:AQ==:, ot=av' > "$ccorpus/v2_list"
+  build/fuzz/fuzz/fuzz_cmcd "$ccorpus" -max_total_time="$seconds" -max_len=1024 -timeout=10 -print_final_stats=1 2>&1 \
+    | tee out/fuzz/last_cmcd_run.txt | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|==|SUMMARY)" || true
+  grep -q "stat::number_of_executed_units" out/fuzz/last_cmcd_run.txt
+fi
