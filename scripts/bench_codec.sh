@@ -57,7 +57,7 @@ ffmpeg_t=()
 for i in 1 2 3 4 5; do
   rm -rf "$out/ours"
   ours_t+=("$( { /usr/bin/time -f '%e' "$cli" encode ladder --input "${inputs[@]}" --codec h264 --preset veryfast \
-      --rungs 1280x720@2850 --max-frames "$frames" --no-quality --quiet --out "$out/ours" >/dev/null; } 2>&1 | tail -1)")
+      --rungs 1280x720@2850 --max-frames "$frames" --no-quality --quiet --package none --out "$out/ours" >/dev/null; } 2>&1 | tail -1)")
   rm -f "$ffdir"/seg_*.mp4
   ffmpeg_t+=("$( { /usr/bin/time -f '%e' ffmpeg -nostdin -hide_banner -loglevel error -threads 1 -i "$concat" -frames:v "$frames" -an \
       -c:v libx264 -preset veryfast -threads 1 -b:v 2850k -maxrate 4275k -bufsize 8550k -g 100 -keyint_min 100 \

@@ -187,7 +187,9 @@ if "$cli" encode --help >/dev/null 2>&1; then  # built with the codec component
   expect 2 "encode: fractional CRF" -- "$cli" encode hull --synthetic 128x96@25:5 --codec h264 --resolutions 64x48 --crfs 30.5
   expect 0 "encode ladder" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 64x48@80,128x96@250 --segment-s 1 --out "$work/title" --quiet
   contains "$work/out" "wrote 2 segments x 2 rungs" "ladder summary"
-  for f in ladder.json segments.csv sizes/video_size_1 quality/ssim_db_1 rung_1/seg_1.mp4; do
+  contains "$work/out" "DASH: $work/title/manifest.mpd" "ladder names the MPD"
+  for f in ladder.json segments.csv sizes/video_size_1 quality/ssim_db_1 rung_1/init.mp4 rung_1/seg_1.m4s rung_1/seg_2.m4s \
+      rung_1/playlist.m3u8 manifest.mpd master.m3u8; do
     if [ -s "$work/title/$f" ]; then pass=$((pass + 1)); else echo "FAIL: title/$f missing"; fail=$((fail + 1)); fi
   done
   expect 0 "evaluate an encoded title" -- "$cli" evaluate --abr bba,robust_mpc --traces "$work/traces" --video "$work/title" --qoe quality --quiet
@@ -199,6 +201,15 @@ if "$cli" encode --help >/dev/null 2>&1; then  # built with the codec component
   expect 1 "unsupported codec" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec mpeg2 --rungs 128x96@250 --out "$work/t3"
   contains "$work/err" "unknown codec 'mpeg2'" "unknown codec message"
   expect 1 "odd rung size" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 127x96@250 --out "$work/t3"
+  expect 2 "ladder: bad --package" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 128x96@250 --package dash,smooth --out "$work/t3"
+  contains "$work/err" "unknown item 'smooth'" "bad --package names the item"
+  expect 1 "ladder: VP8 cannot be packaged" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec vp8 --backend libvpx --rungs 128x96@250 --segment-s 1 --package dash --out "$work/t3" --quiet
+  contains "$work/err" "vp8 cannot be packaged" "VP8 packaging message"
+  : > "$work/plainfile"
+  expect 1 "ladder: output under a file" -- "$cli" encode ladder --synthetic 128x96@25:55 --codec h264 --rungs 128x96@250 --segment-s 1 --out "$work/plainfile/title" --quiet
+  contains "$work/err" "cannot create the output directory $work/plainfile/title" "unwritable output message"
+  expect 0 "ladder --package none" -- "$cli" encode ladder --synthetic 128x96@25:30 --codec h264 --rungs 128x96@250 --segment-s 1 --package none --out "$work/t5" --quiet
+  if [ -s "$work/t5/rung_0/seg_0.mp4" ] && [ ! -e "$work/t5/manifest.mpd" ]; then pass=$((pass + 1)); else echo "FAIL: --package none layout"; fail=$((fail + 1)); fi
   printf '0 600\n1 200\n' > "$work/schedule.txt"
   expect 0 "encode live" -- "$cli" encode live --synthetic 160x96@25:50 --codec vp8 --backend libvpx --rate-schedule "$work/schedule.txt" --out "$work/live.csv"
   contains "$work/out" "| 1.00 | 200 |" "live reaction row"

@@ -283,6 +283,7 @@ TEST_CASE("ladder: aligned keyframes, readable segments, a manifest the simulato
   LadderOptions o;
   o.segment_s = 1.0;
   o.name = "synthetic";
+  o.package = PackageFormats{};  // self-contained segment files (test_packaging.cpp covers the packaged layout)
   const auto rungs = parse_rungs("96x72@100,160x120@300");
   const LadderResult r = encode_ladder(*src, rungs, o, out);
   CHECK(r.segment_count == 2);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "streamopt/cc_sim.hpp"
 #include "streamopt/codec.hpp"
 #include "streamopt/manifest.hpp"
+#include "streamopt/packaging.hpp"
 #include "streamopt/video_io.hpp"
 
 namespace streamopt {
@@ -44,6 +46,11 @@ struct LadderOptions {
   std::int64_t max_frames = 0;            ///< stop after this many source frames (0: all)
   std::string name = "title";             ///< manifest name
   bool measure_quality = true;            ///< decode every rung back and measure PSNR/SSIM (off: encode only)
+  /// Manifests to write with fragmented MP4 segments (`rung_R/init.mp4`,
+  /// `rung_R/seg_N.m4s`); unset: `default_package_formats(codec)` (DASH and
+  /// HLS, none for VP8). `PackageFormats{}` (none): one self-contained file
+  /// per segment instead. Asking for a manifest with VP8 is an error.
+  std::optional<PackageFormats> package;
   std::function<void(const EncodeProgress&)> progress;  ///< called about once per second of wall time
 };
 
@@ -76,12 +83,16 @@ struct LadderResult {
 
 /// Encodes `source` into every rung. Writes into `out_dir` (which must not
 /// exist or be empty; everything is written to a sibling temporary directory
-/// renamed into place, so a failure leaves nothing behind):
-/// `rung_R/seg_N.mp4` (WebM for VP8/VP9), `ladder.json`, `sizes/video_size_R`,
-/// `quality/ssim_db_R`, `quality/psnr_y_R` (when measuring quality) and
-/// `segments.csv`. Throws `Error`
-/// if a segment does not start with a keyframe on every rung at the same pts,
-/// on encoder or I/O failures, or when the source is shorter than a segment.
+/// renamed into place, so a failure leaves nothing behind) `ladder.json`,
+/// `sizes/video_size_R` (the media segment file sizes), `quality/ssim_db_R`,
+/// `quality/psnr_y_R` (when measuring quality), `segments.csv` and the media:
+/// packaged (the default), `rung_R/init.mp4`, `rung_R/seg_N.m4s` (N from 1)
+/// plus `manifest.mpd` and/or `master.m3u8` with `rung_R/playlist.m3u8`;
+/// unpackaged, self-contained `rung_R/seg_N.mp4` (WebM for VP8/VP9, N from 0).
+/// Throws `Error` if a segment does not start with a keyframe on every rung
+/// at the same pts, on encoder or I/O failures (naming the path), when
+/// packaging is asked for a codec that cannot be packaged, or when the source
+/// is shorter than a segment.
 LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, const LadderOptions& options,
                            const std::filesystem::path& out_dir);
 

@@ -34,3 +34,14 @@ std::string av_error(int code);
 KeyframeKind nal_keyframe_kind(Codec codec, const std::uint8_t* data, std::size_t size);
 
 }  // namespace streamopt::codec
+
+namespace streamopt {
+struct PackagedTitle;
+}
+
+namespace streamopt::codec {
+// Throws `Error` starting with `what` when a packaged title cannot be
+// described: no renditions or segments, renditions with different segment
+// counts, ids or codecs strings that need escaping, non-positive rates.
+void check_packaged_title(const PackagedTitle& title, const char* what);
+}  // namespace streamopt::codec

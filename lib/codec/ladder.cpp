@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "codec/backends.hpp"
+#include "codec/fmp4_writer.hpp"
 #include "codec/segment_writer.hpp"
 #include "core/text_io.hpp"
 #include "streamopt/error.hpp"
@@ -38,7 +39,61 @@ struct RungState {
   std::vector<EncodedSegment> done;
   std::map<std::size_t, QualityStats> quality;   // per segment
   std::map<std::size_t, double> wall_s, cpu_s;   // per segment
+  std::unique_ptr<codec::Fmp4Writer> fmp4;       // packaged: opened at the first segment
+  std::int64_t shift_frames = 0;                 // packaged: the B-frame delay moved out of the decode times
 };
+
+// Writes `bytes` to `path` (inside the temporary output directory); throws
+// `Error` naming the path.
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (out) out.close();
+  if (!out) throw Error(fmt::format("encode ladder: cannot write {}", path.string()));
+}
+
+// The packaged title the manifests describe: per rung its id (= directory),
+// size, codecs string and timescale from its init segment, the B-frame
+// offset and its media segments' sizes (`sizes[segment][rung]`) and durations.
+PackagedTitle states_to_title(const std::vector<RungState>& states, const std::vector<std::vector<std::uint64_t>>& sizes, int fps,
+                              double segment_s) {
+  PackagedTitle title;
+  title.fps = fps;
+  title.segment_s = segment_s;
+  for (std::size_t r = 0; r < states.size(); ++r) {
+    const RungState& s = states[r];
+    if (!s.fmp4) throw Error(fmt::format("encode ladder: rung {} wrote no segments", r));
+    const InitSegmentInfo info = read_init_segment(s.fmp4->init_segment());
+    if (info.timescale != s.fmp4->timescale()) {
+      throw Error(fmt::format("encode ladder: rung {}: the muxer chose timescale {}, not {}", r, info.timescale, s.fmp4->timescale()));
+    }
+    title.timescale = info.timescale;
+    PackagedRendition rendition;
+    rendition.id = fmt::format("rung_{}", r);
+    rendition.width = s.rung.width;
+    rendition.height = s.rung.height;
+    rendition.codecs = info.codecs;
+    rendition.presentation_offset_ticks =
+        static_cast<std::uint64_t>(s.shift_frames) * info.timescale / static_cast<std::uint64_t>(fps);
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      rendition.segment_bytes.push_back(sizes[k][r]);
+      rendition.segment_duration_s.push_back(static_cast<double>(s.done[k].frames) / fps);
+    }
+    title.renditions.push_back(std::move(rendition));
+  }
+  return title;
+}
+
+// manifest.mpd, master.m3u8 and rung_R/playlist.m3u8 as `formats` asks.
+void write_manifests(const fs::path& dir, const PackageFormats& formats, const PackagedTitle& title) {
+  if (formats.dash) detail::write_file_atomic(dir / kDashManifestName, dash_mpd(title));
+  if (formats.hls) {
+    detail::write_file_atomic(dir / kHlsMasterName, hls_multivariant_playlist(title));
+    for (std::size_t r = 0; r < title.renditions.size(); ++r) {
+      detail::write_file_atomic(dir / title.renditions[r].id / kMediaPlaylistName, hls_media_playlist(title, r));
+    }
+  }
+}
 
 // SSIM in dB, -10 log10(1 - SSIM), rounded to 4 decimals as the quality files have always held it.
 double ssim_db(double ssim) { return std::round(-10.0 * std::log10(std::max(1.0 - ssim, 1e-10)) * 1e4) / 1e4; }
@@ -83,14 +138,27 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   if (frames_per_segment < 1 || std::fabs(frames_exact - static_cast<double>(frames_per_segment)) > 1e-6) {
     throw Error(fmt::format("encode ladder: a {} s segment is not a whole number of frames at {} fps", options.segment_s, fps));
   }
-  if (fs::exists(out_dir) && !(fs::is_directory(out_dir) && fs::is_empty(out_dir))) {
+  const PackageFormats formats = options.package ? *options.package : default_package_formats(options.codec);
+  const bool packaged = !formats.none();
+  if (packaged && !packageable(options.codec)) {
+    throw Error(fmt::format("encode ladder: {} cannot be packaged for DASH/HLS ({} has no fragmented MP4 mapping); "
+                            "use --package none for self-contained WebM segments",
+                            codec_name(options.codec), codec_name(options.codec)));
+  }
+  std::error_code ec;
+  if (fs::exists(out_dir, ec) && !(fs::is_directory(out_dir, ec) && fs::is_empty(out_dir, ec))) {
     throw Error(fmt::format("encode ladder: output {} exists and is not an empty directory", out_dir.string()));
   }
   const fs::path parent = out_dir.has_parent_path() ? out_dir.parent_path() : fs::path(".");
-  fs::create_directories(parent);
   const fs::path temp = parent / fmt::format(".{}.partial-{}", out_dir.filename().string(), static_cast<long>(::getpid()));
-  fs::remove_all(temp);
-  fs::create_directories(temp);
+  try {
+    fs::create_directories(parent);
+    fs::remove_all(temp);
+    fs::create_directories(temp);
+  } catch (const fs::filesystem_error& e) {
+    throw Error(fmt::format("encode ladder: cannot create the output directory {} (working in {}): {}", out_dir.string(),
+                            temp.string(), e.code().message()));
+  }
   struct Cleanup {
     fs::path dir;
     bool keep = false;
@@ -171,8 +239,20 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
     e.mean_qp = qp_count ? qp_sum / qp_count : -1.0;
     e.wall_s = s.wall_s[seg];
     e.cpu_s = s.cpu_s[seg];
-    e.file = fmt::format("rung_{}/seg_{}{}", r, seg, codec::segment_extension(options.codec));
-    codec::write_segment_file(temp / e.file, options.codec, s.rung.width, s.rung.height, fps, s.encoder->extradata(), order);
+    if (packaged) {
+      if (!s.fmp4) {
+        // Decode times start at 0: the first packet (the lowest dts) moves to 0, and presentation with it.
+        s.shift_frames = std::max<std::int64_t>(0, -s.packets.front().dts);
+        s.fmp4 = std::make_unique<codec::Fmp4Writer>(options.codec, s.rung.width, s.rung.height, fps, s.encoder->extradata(),
+                                                     s.shift_frames, fmt::format("rung {}", r));
+        write_bytes(temp / fmt::format("rung_{}", r) / kInitSegmentName, s.fmp4->init_segment());
+      }
+      e.file = fmt::format("rung_{}/{}", r, media_segment_name(seg + 1));
+      write_bytes(temp / e.file, s.fmp4->write_segment(order));
+    } else {
+      e.file = fmt::format("rung_{}/seg_{}{}", r, seg, codec::segment_extension(options.codec));
+      codec::write_segment_file(temp / e.file, options.codec, s.rung.width, s.rung.height, fps, s.encoder->extradata(), order);
+    }
     s.done.push_back(e);
     s.packets.clear();
     ++s.segment;
@@ -283,6 +363,7 @@ LadderResult encode_ladder(VideoSource& source, const std::vector<Rung>& rungs, 
   Manifest manifest(std::move(manifest_rungs), options.segment_s, complete, sizes, ssim);
   manifest.set_name(options.name);
   manifest.save(temp, "ssim_db");
+  if (packaged) write_manifests(temp, formats, states_to_title(states, sizes, fps, options.segment_s));
   detail::write_file_atomic(temp / "segments.csv", csv);
   if (fs::exists(out_dir)) fs::remove(out_dir);  // empty, checked above
   fs::rename(temp, out_dir);

@@ -37,6 +37,7 @@ struct EncodeOptions {
   std::string rate_schedule;
   std::string size;
   std::string rate_mode = "cbr";
+  std::string package;
   CLI::Option* input_opt = nullptr;
   CLI::Option* synthetic_opt = nullptr;
 };
@@ -101,6 +102,13 @@ LadderOptions ladder_options(const EncodeOptions& o) {
   l.segment_s = o.segment_s;
   l.name = o.name;
   l.measure_quality = !o.no_quality;
+  if (!o.package.empty()) {
+    try {
+      l.package = parse_package_formats(o.package);
+    } catch (const Error& e) {
+      throw UsageError(fmt::format("--package: {}", e.what()));
+    }
+  }
   if (!o.quiet) {
     l.progress = [](const EncodeProgress& p) {
       if (p.total_frames > 0) {
@@ -176,6 +184,9 @@ int ladder(const EncodeOptions& options) {
                wall > 0 ? frames / wall : 0.0);
   }
   fmt::print("\nwrote {} segments x {} rungs to {}\n", r.segment_count, rungs.size(), out);
+  const PackageFormats formats = o.package ? *o.package : default_package_formats(o.codec);
+  if (formats.dash) fmt::print("DASH: {}\n", (std::filesystem::path(out) / kDashManifestName).string());
+  if (formats.hls) fmt::print("HLS: {}\n", (std::filesystem::path(out) / kHlsMasterName).string());
   return 0;
 }
 
@@ -273,8 +284,9 @@ int run_encode(const std::vector<std::string>& argv) {
   EncodeOptions ladder_opts;
   auto* ladder_cmd = app.add_subcommand(
       "ladder",
-      "encode every rung from one decode; writes rung_R/seg_N.mp4|webm, ladder.json, sizes/, quality/ and\n"
-      "segments.csv (a manifest directory: streamopt evaluate --video DIR)");
+      "encode every rung from one decode; writes rung_R/init.mp4 + rung_R/seg_N.m4s (fMP4, N from 1) with\n"
+      "manifest.mpd and master.m3u8 (--package), ladder.json, sizes/, quality/ and segments.csv (a manifest\n"
+      "directory: streamopt evaluate --video DIR)");
   add_source_and_encoder(*ladder_cmd, ladder_opts);
   ladder_cmd->add_option("--rungs", ladder_opts.rungs, "the ladder")->required()->type_name("WxH@kbps,...");
   ladder_cmd->add_option("--out", ladder_opts.out, "output directory (new or empty)")->required()->type_name("DIR");
@@ -282,6 +294,10 @@ int run_encode(const std::vector<std::string>& argv) {
       ->type_name("S")
       ->check(number_above(0, 600));
   ladder_cmd->add_option("--name", ladder_opts.name, "manifest name [default: title]")->type_name("NAME");
+  ladder_cmd->add_option("--package", ladder_opts.package,
+                         "manifests over fMP4 segments: dash,hls | dash | hls | none (self-contained rung_R/seg_N.mp4|webm\n"
+                         "from 0) [default: dash,hls; none for vp8, which fMP4 cannot hold]")
+      ->type_name("LIST");
   ladder_cmd->add_flag("--no-quality", ladder_opts.no_quality, "do not decode back or measure PSNR/SSIM (encode speed runs)");
   ladder_cmd->add_flag("--quiet", ladder_opts.quiet, "no progress on stderr");
 
