@@ -28,6 +28,8 @@ Registry make_builtin() {
                    predict::make_fetch_time_from_throughput);
   r.add_fetch_time("empirical", "the last N throughput samples as equally likely rates (window=8)",
                    predict::make_empirical_fetch_time);
+  r.add_fetch_time("ttp", "learned Fugu-style fetch-time distribution in 21 bins (model=shipped ttp.sopt)",
+                   predict::make_ttp);
   // ABR controllers.
   r.add_abr("fixed", "always one rung (rung=0)", abr::make_fixed);
   r.add_abr("rate", "throughput rule: highest rung under safety x prediction (predictor=harmonic)", abr::make_rate_based);
@@ -36,6 +38,8 @@ Registry make_builtin() {
   r.add_abr("dynamic", "dash.js DYNAMIC: throughput rule at low buffer, BOLA above", abr::make_dynamic);
   r.add_abr("mpc", "MPC, Yin et al. 2015 (horizon=5, predictor=harmonic, the session's QoE)", abr::make_mpc);
   r.add_abr("robust_mpc", "RobustMPC, Yin et al. 2015 (preset=pensieve: mpc.py)", abr::make_robust_mpc);
+  r.add_abr("stochastic_mpc", "Fugu-style MPC over a fetch-time distribution, Yan et al. 2020 (ttp=ttp, horizon=15)",
+            abr::make_stochastic_mpc);
   r.add_abr("hlsjs", "hls.js v1.7 default ABR: min of 3 s/9 s EWMAs, 0.95 (0.7 up) x estimate, fetch time < buffer", abr::make_hlsjs);
   r.add_abr("exoplayer", "Media3 1.11 AdaptiveTrackSelection: 0.7 x sliding median, up at >= 10 s buffer, down at < 25 s", abr::make_exoplayer);
   r.add_abr("shaka", "Shaka Player v5.2 SimpleAbrManager: min of 2 s/5 s EWMAs, 0.95 x estimate, one choice per 8 s", abr::make_shaka);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Trains the learned throughput predictors streamopt ships (models/rf.sopt,
-# models/gbdt.sopt, models/mlp.sopt) from the shared traces' train splits
+# Trains the learned predictors streamopt ships (models/rf.sopt,
+# models/gbdt.sopt, models/mlp.sopt, models/ttp.sopt) from the shared traces' train splits
 # only, with a fixed seed; models/README.md records the commands. A few
 # minutes on 2 cores.
 #   scripts/train_predictors.sh [OUT_DIR]     (default: models/)
@@ -27,7 +27,7 @@ video="$data/video/envivio"
 # traces (seeded, with all their sessions) held back for validation.
 # puffer-2110/train is left out: adding it raised the test MAE on the
 # FCC/HSDPA sets (a different throughput distribution).
-for algo in gbdt rf mlp; do
+for algo in gbdt rf mlp ttp; do
   "$streamopt" train --algo "$algo" --policy robust_mpc,bba,bola --traces "$traces" --video "$video" \
     --out "$out/$algo.sopt" --seed 1 --threads 2
 done

@@ -224,6 +224,54 @@ TEST_CASE("MPC's memoised search agrees with exhaustive enumeration on a fine gr
   }
 }
 
+TEST_CASE("Stochastic MPC over a point mass plans as MPC does", "[abr][stochastic_mpc]") {
+  // `empirical` with one sample is a point mass at the harmonic mean MPC
+  // plans with; on a fine grid the two searches agree.
+  const Manifest& m = envivio_like();
+  auto mpc = make_abr("mpc:horizon=4,buffer_step_s=0.001", m);
+  auto stochastic = make_abr("stochastic_mpc:ttp=empirical,horizon=4,buffer_step_s=0.001", m);
+  for (double mbps : {0.4, 1.3, 2.2, 5.0}) {
+    for (double buffer : {0.0, 3.3, 9.7, 25.0}) {
+      mpc->reset();
+      stochastic->reset();
+      mpc->on_download(download_at(mbps));
+      stochastic->on_download(download_at(mbps));
+      const Decision a = mpc->decide(at_buffer(buffer, 2, 5));
+      const Decision b = stochastic->decide(at_buffer(buffer, 2, 5));
+      INFO(mbps << " Mbps, buffer " << buffer);
+      CHECK(b.reasons.objective == Approx(a.reasons.objective).margin(0.01));
+      CHECK(a.rung == b.rung);
+      REQUIRE(b.reasons.scores.size() == m.rung_count());
+      CHECK(b.reasons.scores[b.rung] == Approx(b.reasons.objective));
+    }
+  }
+}
+
+TEST_CASE("Stochastic MPC pays for the spread of the fetch time", "[abr][stochastic_mpc]") {
+  // Same mean rate, one link steady and one alternating between a third and
+  // five thirds of it: the expected stall of the slow outcomes costs QoE,
+  // so the spread never earns a higher rung and lowers the objective.
+  const Manifest& m = envivio_like();
+  for (double mbps : {1.0, 2.0, 4.0}) {
+    auto steady = make_abr("stochastic_mpc:ttp=empirical", m);
+    auto spread = make_abr("stochastic_mpc:ttp=empirical", m);
+    for (int i = 0; i < 8; ++i) {
+      steady->on_download(download_at(mbps));
+      spread->on_download(download_at(i % 2 == 0 ? mbps / 3 : mbps * 5 / 3));
+    }
+    const Decision a = steady->decide(at_buffer(4.0, 2, 5));
+    const Decision b = spread->decide(at_buffer(4.0, 2, 5));
+    INFO(mbps << " Mbps");
+    CHECK(b.rung <= a.rung);
+    CHECK(b.reasons.objective < a.reasons.objective);
+  }
+  CHECK(make_abr("stochastic_mpc:ttp=empirical", m)->decide(at_buffer(0)).reasons.rule == "start");
+  CHECK_THROWS_WITH(make_abr("stochastic_mpc:ttp=empirical,horizon=2.5", m), Catch::Matchers::Contains("integer"));
+  CHECK_THROWS_WITH(make_abr("stochastic_mpc:ttp=empirical,horizon=20,buffer_step_s=0.001", m),
+                    Catch::Matchers::Contains("raise buffer_step_s"));
+  CHECK_THROWS_WITH(make_abr("stochastic_mpc:ttp=nonesuch", m), Catch::Matchers::Contains("nonesuch"));
+}
+
 TEST_CASE("Every controller returns a valid rung whatever the state", "[abr]") {
   const Manifest& m = envivio_like();
   for (const auto& [name, summary] : Registry::builtin().abr_names()) {

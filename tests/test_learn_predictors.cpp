@@ -2,6 +2,7 @@
 // exported into the engine predict what XGBoost predicts, predictor
 // datasets split by session, and a seeded training run whose model the
 // registry loads.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "helpers.hpp"
 #include "learn/tree_trainer.hpp"
+#include "model/model_file.hpp"
 #include "model/tree_ensemble.hpp"
 #include "predict/learned_features.hpp"
 #include "streamopt/learn.hpp"
@@ -115,7 +117,14 @@ TEST_CASE("Predictor datasets split by session with a fixed seed and write CSV a
   const std::size_t header =
       static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
   CHECK((10 + header) % 64 == 0);
-  const std::size_t columns = d.feature_names.size() + 4;
+  const std::size_t columns = d.feature_names.size() + 6;  // session, segment, split, size, time, target
+  CHECK(d.size_bytes.size() == d.rows());
+  CHECK(d.download_s.size() == d.rows());
+  for (std::size_t r = 0; r < d.rows(); ++r) {
+    INFO("row " << r);
+    CHECK(d.download_s[r] > 0);
+    CHECK(d.size_bytes[r] > 0);
+  }
   CHECK(bytes.size() == 10 + header + 4 * d.rows() * columns);
   CHECK(bytes.find("'shape': (" + std::to_string(d.rows()) + ", " + std::to_string(columns) +
                    ")") != std::string::npos);
@@ -147,4 +156,40 @@ TEST_CASE("train_predictor writes models the registry's gbdt, rf and mlp load", 
   CHECK(prediction.valid);
   CHECK(prediction.estimate_bps > 0.1e6);
   CHECK(prediction.estimate_bps < 20e6);
+}
+
+TEST_CASE("train --algo ttp writes a fetch-time model whose loss falls and the registry's ttp loads",
+          "[learn]") {
+  SyntheticData data(8);
+  learn::PredictorTrainOptions o;
+  o.algorithm = "ttp";
+  o.data.traces = list_trace_files(data.traces);
+  o.data.video = data.video;
+  o.data.val_fraction = 0.25;
+  o.epochs = 20;
+  o.threads = 1;
+  o.out = data.dir.path() / "ttp.sopt";
+  const learn::PredictorTrainResult r = learn::train_predictor(o);
+  CHECK(r.val_rows > 0);
+  CHECK(r.importance.size() == predict::predictor_feature_count() + 1);  // + ln(size)
+  // Better than knowing nothing: uniform over 21 bins is ln 21 nats.
+  CHECK(r.val_nll < std::log(21.0));
+  const model::ModelFile file = model::ModelFile::load(o.out);
+  CHECK(file.kind() == "fetch_time_predictor");
+  CHECK(file.floats("bin_rate_bps").values.size() == 21);
+  auto ttp = Registry::builtin().make_fetch_time("ttp:model=" + o.out.string());
+  CHECK_FALSE(ttp->ready());
+  DownloadReport report;
+  report.size_bytes = 500000;
+  report.download_time_s = 1.0;
+  ttp->observe(report);
+  REQUIRE(ttp->ready());
+  const FetchTimeDistribution d = ttp->predict(1000000);
+  REQUIRE(d.time_s.size() == 21);
+  double total = 0;
+  for (double p : d.probability) total += p;
+  CHECK(total == Approx(1.0));
+  CHECK(std::is_sorted(d.time_s.begin(), d.time_s.end()));
+  CHECK(d.expected_s() > 0.1);
+  CHECK(d.expected_s() < 100);
 }

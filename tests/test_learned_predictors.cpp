@@ -179,6 +179,46 @@ TEST_CASE("mlp:model=FILE runs the stored MLP through the registry", "[learned_p
   CHECK(p->predict().estimate_bps == Approx(3e6));
 }
 
+TEST_CASE("ttp:model=FILE turns the stored logits into fetch times for the size", "[learned_predictors]") {
+  TempDir dir;
+  const std::size_t n = predict::predictor_feature_count() + 1;  // + ln(size)
+  model::ModelFile file;
+  predict::write_predictor_header(file, "ttp", predict::kFetchTimeModelKind);
+  // Constant logits ln 0.2, ln 0.3, ln 0.5 over rates 1, 2 and 4 Mbit/s.
+  model::write_mlp(file, "ttp", std::vector<float>(n, 0.0F), std::vector<float>(n, 1.0F),
+                   {std::vector<float>(3 * n, 0.0F)},
+                   {{static_cast<float>(std::log(0.2)), static_cast<float>(std::log(0.3)),
+                     static_cast<float>(std::log(0.5))}});
+  file.set_floats("bin_rate_bps", {3}, {1e6F, 2e6F, 4e6F});
+  const auto path = dir.path() / "ttp.sopt";
+  file.save(path);
+  auto ttp = Registry::builtin().make_fetch_time("ttp:model=" + path.string());
+  CHECK_FALSE(ttp->ready());
+  CHECK(ttp->predict(1000000).time_s.empty());
+  ttp->observe(download(1.0, 1.0, 0.0));
+  REQUIRE(ttp->ready());
+  const FetchTimeDistribution d = ttp->predict(1000000);  // 8 Mbit
+  REQUIRE(d.time_s.size() == 3);
+  CHECK(d.time_s[0] == Approx(2.0));  // ascending times: the fastest rate first
+  CHECK(d.time_s[2] == Approx(8.0));
+  CHECK(d.probability[0] == Approx(0.5));
+  CHECK(d.probability[2] == Approx(0.2));
+  CHECK(ttp->expected_s(2000000) == Approx(2 * (0.5 * 2 + 0.3 * 4 + 0.2 * 8)));
+  ttp->reset();
+  CHECK_FALSE(ttp->ready());
+
+  file.set_floats("bin_rate_bps", {3}, {1e6F, 4e6F, 2e6F});
+  file.save(path);
+  CHECK_THROWS_WITH(Registry::builtin().make_fetch_time("ttp:model=" + path.string()), Catch::Contains("ascend"));
+  file.set_floats("bin_rate_bps", {2}, {1e6F, 2e6F});
+  file.save(path);
+  CHECK_THROWS_WITH(Registry::builtin().make_fetch_time("ttp:model=" + path.string()),
+                    Catch::Contains("one logit per bin"));
+  predict::write_predictor_header(file, "ttp");  // a throughput predictor's kind
+  file.save(path);
+  CHECK_THROWS_WITH(Registry::builtin().make_fetch_time("ttp:model=" + path.string()), Catch::Contains("kind"));
+}
+
 TEST_CASE("Learned predictors refuse another algorithm's or feature set's model",
           "[learned_predictors]") {
   TempDir dir;

@@ -89,6 +89,8 @@ struct PredictorDataset {
   std::vector<std::string> sessions;       ///< source (trace or log file) of each session
   std::vector<float> features;             ///< rows x feature_names.size(), row-major
   std::vector<float> target_log_mbps;      ///< one per row
+  std::vector<float> size_bytes;           ///< the target download's size, per row (the ttp's candidate size)
+  std::vector<float> download_s;           ///< its time from request to last byte, per row (the ttp's target)
   std::vector<std::uint32_t> session;      ///< index into `sessions`, per row
   std::vector<std::uint32_t> segment;      ///< the target download's segment index, per row
   std::vector<std::uint8_t> split;         ///< 0 train, 1 validation, per row
@@ -103,13 +105,14 @@ struct PredictorDataset {
 PredictorDataset build_predictor_dataset(const DatasetOptions& options);
 
 /// Writes `dir`/dataset.csv, `dir`/features.npy (float32, rows x columns:
-/// session, segment, split, the features, target_log_mbps) and
+/// session, segment, split, the features, size_bytes, download_s,
+/// target_log_mbps) and
 /// `dir`/columns.txt, `dir`/sessions.csv. Creates `dir`.
 void write_predictor_dataset(const PredictorDataset& data, const std::filesystem::path& dir);
 
 /// What `train_predictor` fits and how.
 struct PredictorTrainOptions {
-  std::string algorithm;           ///< "gbdt", "rf" or "mlp"
+  std::string algorithm;           ///< "gbdt", "rf", "mlp" or "ttp"
   DatasetOptions data;             ///< the training sessions (and their split)
   std::filesystem::path out;       ///< model file to write
   unsigned threads = 0;            ///< 0 = all hardware threads
@@ -127,6 +130,7 @@ struct PredictorTrainResult {
   double train_mae_bps = 0;    ///< mean absolute error of the estimate on the training rows
   double val_mae_bps = 0;      ///< on the validation rows
   double val_harmonic_mae_bps = 0;  ///< the harmonic mean of the last 5 on the validation rows
+  double val_nll = 0;          ///< ttp: mean cross-entropy (nats) of the realised bin on the validation rows
   /// Feature importance, most important first: trees, XGBoost's total gain
   /// (share of the sum); mlp, the rise of the validation MSE when the
   /// feature's column is shuffled (permutation importance).
@@ -134,8 +138,9 @@ struct PredictorTrainResult {
 };
 
 /// Trains a learned throughput predictor (gbdt and rf with XGBoost, mlp with
-/// LibTorch) on the training split of `options.data` and writes its model
-/// file, which the engine's `gbdt`, `rf` or `mlp` predictor loads. Throws
+/// LibTorch) or the `ttp` fetch-time predictor (LibTorch, cross-entropy over
+/// 21 bins of effective rate) on the training split of `options.data` and
+/// writes its model file, which the engine's predictor of that name loads. Throws
 /// `Error` on an unknown algorithm or empty data.
 PredictorTrainResult train_predictor(const PredictorTrainOptions& options);
 

@@ -22,6 +22,8 @@ std::unique_ptr<AbrController> make_bola(const BuildContext& context, const Opti
 std::unique_ptr<AbrController> make_dynamic(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_mpc(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_robust_mpc(const BuildContext& context, const OptionMap& options);
+// Stochastic MPC (Fugu): the expectation over a fetch-time predictor's distribution.
+std::unique_ptr<AbrController> make_stochastic_mpc(const BuildContext& context, const OptionMap& options);
 // Models of the default ABR of hls.js, ExoPlayer (Media3) and Shaka Player.
 std::unique_ptr<AbrController> make_hlsjs(const BuildContext& context, const OptionMap& options);
 std::unique_ptr<AbrController> make_exoplayer(const BuildContext& context, const OptionMap& options);

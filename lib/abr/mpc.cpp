@@ -11,7 +11,7 @@
 // bounded by horizon x buffer bins x rungs^2 <= kMaxSearchWork, checked when
 // the controller is built. The memo table is per thread, not per session, so
 // an edge holding thousands of sessions pays for one table per worker
-// thread. `buffer_step_s=0` enumerates every sequence exactly.
+// thread (abr/plan_memo.hpp). `buffer_step_s=0` enumerates every sequence exactly.
 //
 // Preset `pensieve` reproduces Pensieve's mpc.py: exhaustive search, the
 // objective in Mbps (bitrate - 4.3 rebuffer - |switches|) summed over the
@@ -25,6 +25,7 @@
 #include <limits>
 
 #include "abr/builtin.hpp"
+#include "abr/plan_memo.hpp"
 #include "predict/builtin.hpp"
 #include "streamopt/error.hpp"
 #include "streamopt/qoe.hpp"
@@ -47,45 +48,6 @@ struct MpcParams {
   double max_buffer_s = 60.0;
   bool pensieve = false;
 };
-
-// Slots a thread's memo table keeps between searches (768 KB); a larger
-// search's table is released when it ends.
-constexpr std::size_t kKeptMemoSlots = std::size_t{1} << 16;
-
-// The memo table of the value function, one per thread and shared by every
-// session that decides on it. A stamp per slot marks the search that wrote
-// it, so starting a search clears nothing.
-struct MemoTable {
-  std::vector<double> value;
-  std::vector<std::uint32_t> stamp;
-  std::uint32_t current = 0;
-
-  // Starts a search over `slots` slots.
-  void begin(std::size_t slots) {
-    if (stamp.size() < slots) {
-      value.resize(slots);
-      stamp.resize(slots, 0);
-    }
-    if (++current == 0) {  // wrapped: clear stamps
-      std::fill(stamp.begin(), stamp.end(), 0);
-      current = 1;
-    }
-  }
-
-  // Ends a search: gives back the memory of an unusually large one.
-  void end() {
-    if (stamp.size() > kKeptMemoSlots) {
-      value = {};
-      stamp = {};
-      current = 0;
-    }
-  }
-};
-
-MemoTable& thread_memo() {
-  thread_local MemoTable table;
-  return table;
-}
 
 class Mpc final : public AbrController {
  public:
@@ -227,7 +189,7 @@ class Mpc final : public AbrController {
 
   // --- Default: QoE-model objective, buffer capped, memoised value function.
   void search_dp(double buffer_s, std::size_t last, Decision& d) {
-    memo_ = &thread_memo();
+    memo_ = &thread_plan_memo();
     if (params_.buffer_step_s > 0) memo_->begin(steps_ * bins_ * manifest_->rung_count());
     const std::size_t rungs = manifest_->rung_count();
     double best = kNegInf;
@@ -292,14 +254,11 @@ class Mpc final : public AbrController {
     if (params_.buffer_step_s > 0) {
       const auto bin = std::min(bins_ - 1, static_cast<std::size_t>(std::lround(b * inverse_step_)));
       slot = (k * bins_ + bin) * rungs + last;
-      if (memo_->stamp[slot] == memo_->current) return memo_->value[slot];
+      if (memo_->has(slot)) return memo_->value[slot];
     }
     double best = kNegInf;
     for (std::size_t r = 0; r < rungs; ++r) best = std::max(best, step_value(k, b, last, r));
-    if (params_.buffer_step_s > 0) {
-      memo_->stamp[slot] = memo_->current;
-      memo_->value[slot] = best;
-    }
+    if (params_.buffer_step_s > 0) memo_->put(slot, best);
     return best;
   }
 
@@ -314,7 +273,7 @@ class Mpc final : public AbrController {
   double inverse_step_ = 0;
   std::vector<double> download_s_;
   std::vector<double> utility_;
-  MemoTable* memo_ = nullptr;  // this thread's table, during a search
+  PlanMemo* memo_ = nullptr;  // this thread's table, during a search
   std::vector<std::size_t> plan_;
   std::vector<std::size_t> best_plan_;
   double best_reward_ = kNegInf;

@@ -87,6 +87,8 @@ PredictorDataset build_predictor_dataset(const DatasetOptions& options) {
         data.features.insert(data.features.end(), row.begin(), row.end());
         data.target_log_mbps.push_back(
             static_cast<float>(predict::log_mbps(report.throughput_bps())));
+        data.size_bytes.push_back(static_cast<float>(report.size_bytes));
+        data.download_s.push_back(static_cast<float>(report.download_time_s));
         data.session.push_back(s);
         data.segment.push_back(static_cast<std::uint32_t>(report.segment));
         data.split.push_back(group_split[loaded.group[s]]);
@@ -131,7 +133,7 @@ void write_predictor_dataset(const PredictorDataset& data, const std::filesystem
   const std::size_t width = data.feature_names.size();
   std::vector<std::string> columns = {"session", "segment", "split"};
   columns.insert(columns.end(), data.feature_names.begin(), data.feature_names.end());
-  columns.emplace_back("target_log_mbps");
+  columns.insert(columns.end(), {"size_bytes", "download_s", "target_log_mbps"});
   std::string csv = "trace";
   for (const auto& c : columns) csv += "," + c;
   csv += '\n';
@@ -148,8 +150,8 @@ void write_predictor_dataset(const PredictorDataset& data, const std::filesystem
       csv += fmt::format(",{}", v);
       matrix.push_back(v);
     }
-    csv += fmt::format(",{}\n", data.target_log_mbps[r]);
-    matrix.push_back(data.target_log_mbps[r]);
+    csv += fmt::format(",{},{},{}\n", data.size_bytes[r], data.download_s[r], data.target_log_mbps[r]);
+    matrix.insert(matrix.end(), {data.size_bytes[r], data.download_s[r], data.target_log_mbps[r]});
   }
   std::string column_list;
   for (const auto& c : columns) column_list += c + '\n';

@@ -29,6 +29,17 @@ inline torch::nn::Sequential make_mlp(std::int64_t inputs, std::int64_t hidden, 
                                torch::nn::ReLU(), torch::nn::Linear(hidden, outputs));
 }
 
+// Input normalisation fitted on the training rows: (x - mean) * scale with
+// scale = 1 / standard deviation; constant columns pass through.
+struct Normalisation {
+  torch::Tensor mean, scale, normalised;
+  explicit Normalisation(const torch::Tensor& inputs)
+      : mean(inputs.mean(0)),
+        scale(torch::where(inputs.std(0, /*unbiased=*/false) > 1e-6, 1.0 / inputs.std(0, /*unbiased=*/false),
+                           torch::ones({inputs.size(1)}))),
+        normalised((inputs - mean) * scale) {}
+};
+
 // `epochs` passes of Adam over `items` items in random mini-batches of
 // `batch` (torch's generator: seed it first); `batch_loss(indices)` returns
 // the mean loss of those items.

@@ -13,39 +13,17 @@
 
 namespace streamopt::learn {
 
-namespace {
-
-// Per-feature mean and 1/std over every row (a constant feature gets scale 1).
-void normalisation(const RungDataset& data, std::size_t width, std::vector<float>& mean, std::vector<float>& scale) {
-  const std::size_t rows = data.features.size() / width;
-  std::vector<double> sum(width, 0.0), sq(width, 0.0);
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < width; ++c) {
-      const double v = data.features[r * width + c];
-      sum[c] += v;
-      sq[c] += v * v;
-    }
-  }
-  mean.assign(width, 0.0f);
-  scale.assign(width, 1.0f);
-  for (std::size_t c = 0; c < width; ++c) {
-    const double m = sum[c] / static_cast<double>(rows);
-    const double var = std::max(0.0, sq[c] / static_cast<double>(rows) - m * m);
-    mean[c] = static_cast<float>(m);
-    scale[c] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;
-  }
-}
-
-}  // namespace
-
 PolicyFit fit_rung_policy(const RungDataset& data, const PolicyFitOptions& options, model::ModelFile& file) {
   if (data.size() == 0) throw Error("imitation: no labelled decisions to learn from");
   const std::size_t width = model::rung_feature_count();
   torch::manual_seed(options.seed);
   torch::set_num_threads(static_cast<int>(std::max(1u, options.threads)));
 
-  std::vector<float> mean, scale;
-  normalisation(data, width, mean, scale);
+  const auto rows = static_cast<std::int64_t>(data.features.size() / width);
+  const Normalisation norm(
+      torch::from_blob(const_cast<float*>(data.features.data()), {rows, static_cast<std::int64_t>(width)},
+                       torch::kFloat32));
+  const std::vector<float> mean = tensor_values(norm.mean), scale = tensor_values(norm.scale);
 
   // Decisions padded to the widest ladder, with a mask of the real rungs.
   const auto n = static_cast<std::int64_t>(data.size());

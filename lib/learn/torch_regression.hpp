@@ -1,9 +1,11 @@
 #pragma once
-// The learned throughput predictors' LibTorch code, kept to this one
-// translation unit: fitting the `mlp` predictor's regressor.
+// The learned predictors' LibTorch code, kept to this one translation unit:
+// fitting the `mlp` predictor's regressor and the `ttp` predictor's
+// classifier.
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/model_file.hpp"
@@ -35,5 +37,14 @@ struct RegressionFit {
 RegressionFit fit_mlp_regressor(const std::vector<float>& x, const std::vector<float>& y,
                                 std::size_t columns, const RegressionFitOptions& options,
                                 model::ModelFile& file);
+
+// Fits an MLP classifier from `x` (rows x columns, row-major) to `labels`
+// (one class in [0, classes) per row) with softmax cross-entropy, inputs
+// normalised as fit_mlp_regressor's; writes it under `prefix` (one logit
+// per class). Returns the mean cross-entropy (nats) of the first and last
+// epoch. Error on empty input or a label out of range.
+RegressionFit fit_mlp_classifier(const std::vector<float>& x, const std::vector<std::int64_t>& labels,
+                                 std::size_t columns, std::size_t classes, const RegressionFitOptions& options,
+                                 model::ModelFile& file, const std::string& prefix);
 
 }  // namespace streamopt::learn

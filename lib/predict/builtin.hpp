@@ -20,6 +20,8 @@ std::unique_ptr<TransmissionTimePredictor> make_fetch_time_from_throughput(const
                                                                           const OptionMap& options);
 std::unique_ptr<TransmissionTimePredictor> make_empirical_fetch_time(const BuildContext& context,
                                                                     const OptionMap& options);
+// The learned Fugu-style transmission-time predictor (model=FILE, shipped ttp.sopt).
+std::unique_ptr<TransmissionTimePredictor> make_ttp(const BuildContext& context, const OptionMap& options);
 // `robust` wraps the predictor named by option `inner` (default harmonic).
 std::unique_ptr<ThroughputPredictor> make_robust(const BuildContext& context, const OptionMap& options);
 

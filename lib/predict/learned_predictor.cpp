@@ -66,20 +66,21 @@ class LearnedPredictor final : public ThroughputPredictor {
 
 }  // namespace
 
-void write_predictor_header(model::ModelFile& file, std::string_view algorithm) {
-  file.set_text("kind", std::string(kPredictorModelKind));
+void write_predictor_header(model::ModelFile& file, std::string_view algorithm, std::string_view kind) {
+  file.set_text("kind", std::string(kind));
   file.set_text("algorithm", std::string(algorithm));
   file.set_text("feature_version", std::to_string(kPredictorFeatureVersion));
   file.set_text("features", joined_feature_names());
   file.set_text("target", "ln(next throughput / 1 Mbit/s)");
 }
 
-model::ModelFile load_predictor_model(const OptionMap& options, const std::string& algorithm) {
+model::ModelFile load_predictor_model(const OptionMap& options, const std::string& algorithm,
+                                      std::string_view kind) {
   const std::string path = options.get_string("model", "");
   model::ModelFile file = model::ModelFile::load(
       path.empty() ? model::find_shipped_model(algorithm + ".sopt", algorithm)
                    : std::filesystem::path(path));
-  file.expect_kind(kPredictorModelKind);
+  file.expect_kind(kind);
   if (file.text("algorithm") != algorithm) {
     throw Error(fmt::format("{}: model is a {} predictor, expected {}", file.source(),
                             file.text("algorithm"), algorithm));

@@ -17,15 +17,19 @@ namespace streamopt::predict {
 
 // The `kind` of every learned throughput predictor's model file.
 inline constexpr std::string_view kPredictorModelKind = "throughput_predictor";
+// The `kind` of a learned fetch-time predictor's model file (ttp).
+inline constexpr std::string_view kFetchTimeModelKind = "fetch_time_predictor";
 
-// Writes the header entries of a predictor model: kind, `algorithm`, the
+// Writes the header entries of a predictor model: `kind`, `algorithm`, the
 // feature set version and names, the target.
-void write_predictor_header(model::ModelFile& file, std::string_view algorithm);
+void write_predictor_header(model::ModelFile& file, std::string_view algorithm,
+                            std::string_view kind = kPredictorModelKind);
 
 // The model of `algorithm` from option `model` (a path) or the shipped
 // models/<algorithm>.sopt, its header checked: Error naming the file when
 // the kind, algorithm, feature version or feature names differ.
-model::ModelFile load_predictor_model(const OptionMap& options, const std::string& algorithm);
+model::ModelFile load_predictor_model(const OptionMap& options, const std::string& algorithm,
+                                      std::string_view kind = kPredictorModelKind);
 
 // Maps one feature row to ln(throughput / 1 Mbit/s).
 using LogRegressor = std::function<double(std::span<const float>)>;

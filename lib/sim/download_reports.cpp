@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "core/text_io.hpp"
@@ -84,32 +86,83 @@ ReportSession read_pensieve_log_reports(const std::filesystem::path& path) {
   return session;
 }
 
+namespace {
+
+// Running sums of a score.
+struct ScoreSums {
+  PredictorScore score;
+  double abs_sum_bps = 0, rel_sum = 0, sq_sum = 0, nll_sum = 0;
+
+  void add(double estimate_bps, double actual_bps) {
+    const double error = estimate_bps - actual_bps;
+    ++score.samples;
+    abs_sum_bps += std::fabs(error);
+    rel_sum += std::fabs(error) / actual_bps;
+    sq_sum += error * error;
+  }
+
+  PredictorScore finish() {
+    if (score.samples > 0) {
+      const auto n = static_cast<double>(score.samples);
+      score.mae_bps = abs_sum_bps / n;
+      score.mape = rel_sum / n;
+      score.rmse_bps = std::sqrt(sq_sum / n);
+      score.nll = nll_sum / n;
+    }
+    return score;
+  }
+};
+
+// The probability of the support point of `d` nearest `time_s` in log time.
+double nearest_probability(const FetchTimeDistribution& d, double time_s) {
+  double best_distance = std::numeric_limits<double>::infinity(), p = 0;
+  for (std::size_t j = 0; j < d.time_s.size(); ++j) {
+    const double distance = std::fabs(std::log(d.time_s[j] / time_s));
+    if (distance < best_distance) {
+      best_distance = distance;
+      p = d.probability[j];
+    } else if (distance == best_distance) {
+      p += d.probability[j];  // tied (equal) support points
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
 PredictorScore score_predictor(ThroughputPredictor& predictor,
                                const std::vector<ReportSession>& sessions) {
-  PredictorScore score;
-  double abs_sum_bps = 0, rel_sum = 0, sq_sum = 0;
+  ScoreSums sums;
   for (const auto& session : sessions) {
     predictor.reset();
     for (const auto& report : session.reports) {
       if (!report.usable_sample()) continue;
       const Prediction p = predictor.predict();
-      if (p.valid) {
-        const double actual = report.throughput_bps(), error = p.estimate_bps - actual;
-        ++score.samples;
-        abs_sum_bps += std::fabs(error);
-        rel_sum += std::fabs(error) / actual;
-        sq_sum += error * error;
+      if (p.valid) sums.add(p.estimate_bps, report.throughput_bps());
+      predictor.observe(report);
+    }
+  }
+  return sums.finish();
+}
+
+PredictorScore score_fetch_time(TransmissionTimePredictor& predictor, const std::vector<ReportSession>& sessions) {
+  // A probability this small or zero counts as this (a finite penalty).
+  constexpr double kFloorProbability = 1e-6;
+  ScoreSums sums;
+  for (const auto& session : sessions) {
+    predictor.reset();
+    for (const auto& report : session.reports) {
+      if (!report.usable_sample()) continue;
+      if (predictor.ready()) {
+        const double bits = static_cast<double>(report.size_bytes) * 8.0;
+        const FetchTimeDistribution d = predictor.predict(report.size_bytes);
+        sums.add(bits / d.expected_s(), bits / report.download_time_s);
+        sums.nll_sum -= std::log(std::max(kFloorProbability, nearest_probability(d, report.download_time_s)));
       }
       predictor.observe(report);
     }
   }
-  if (score.samples > 0) {
-    const auto n = static_cast<double>(score.samples);
-    score.mae_bps = abs_sum_bps / n;
-    score.mape = rel_sum / n;
-    score.rmse_bps = std::sqrt(sq_sum / n);
-  }
-  return score;
+  return sums.finish();
 }
 
 }  // namespace streamopt::sim

@@ -38,6 +38,7 @@ struct PredictorScore {
   double mae_bps = 0;       // mean absolute error of the estimate
   double mape = 0;          // mean absolute error relative to the actual throughput
   double rmse_bps = 0;      // root mean squared error
+  double nll = 0;           // fetch-time predictors: mean -ln P(realised outcome) (see score_fetch_time)
 };
 
 // Scores `predictor` (reset before each session) on every usable download:
@@ -45,5 +46,13 @@ struct PredictorScore {
 // the download is observed. All zero when nothing was scored.
 PredictorScore score_predictor(ThroughputPredictor& predictor,
                                const std::vector<ReportSession>& sessions);
+
+// Scores a fetch-time predictor the same way: its point estimate is the
+// rate of its expected fetch time for the download's size, against the
+// download's size x 8 / download time (request to last byte, what it
+// predicts); `nll` is the mean of -ln of the probability of the support
+// point nearest the realised time in log time (a discretised likelihood:
+// -ln 21 = uniform over Fugu's 21 bins).
+PredictorScore score_fetch_time(TransmissionTimePredictor& predictor, const std::vector<ReportSession>& sessions);
 
 }  // namespace streamopt::sim

@@ -25,7 +25,7 @@ std::string format_duration(double s) {
                  : fmt::format("{:.0f}s", s);
 }
 
-// `train --algo rf|gbdt|mlp`: a learned throughput predictor.
+// `train --algo rf|gbdt|mlp|ttp`: a learned throughput or fetch-time predictor.
 int train_predictor(const CLI::App& app, const std::string& algo, const std::string& traces,
                     const std::string& video, const std::string& out, const std::string& mode,
                     const learn::ImitationOptions& imitation, learn::PredictorTrainOptions& p,
@@ -43,22 +43,24 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
   p.threads = imitation.threads;
   if (given(app.get_option("--hidden"))) p.hidden = imitation.hidden;
   if (given(app.get_option("--epochs"))) p.epochs = imitation.epochs;
+  const bool network = algo == "mlp" || algo == "ttp";
   for (const char* name : {"--trees", "--max-depth"}) {
-    if (algo == "mlp") refuse(app.get_option(name), "to --algo mlp");
+    if (network) refuse(app.get_option(name), "to --algo " + algo);
   }
-  if (algo != "mlp") {
+  if (!network) {
     for (const char* name : {"--hidden", "--epochs"}) refuse(app.get_option(name), "to --algo " + algo);
   }
   p.command = "streamopt train";
   for (const auto& a : argv) p.command += " " + a;
   const learn::PredictorTrainResult r = learn::train_predictor(p);
-  fmt::print(stderr, "feature importance ({}):\n", algo == "mlp" ? "permutation" : "XGBoost total gain");
+  fmt::print(stderr, "feature importance ({}):\n", network ? "permutation" : "XGBoost total gain");
   for (std::size_t i = 0; i < r.importance.size() && i < 10; ++i) {
     fmt::print(stderr, "  {:<16} {:.3f}\n", r.importance[i].first, r.importance[i].second);
   }
   fmt::print("{}: {} trained on {} rows; validation MAE {:.0f} bit/s on {} rows (harmonic mean: {:.0f}), "
              "training MAE {:.0f}\n",
              out, algo, r.train_rows, r.val_mae_bps, r.val_rows, r.val_harmonic_mae_bps, r.train_mae_bps);
+  if (algo == "ttp") fmt::print("{}: validation cross-entropy {:.4f} nats per download\n", out, r.val_nll);
   return 0;
 }
 
@@ -73,8 +75,8 @@ int run_train(const std::vector<std::string>& argv) {
   learn::ImitationOptions o;
   app.add_option("--algo", algo, "what to train")
       ->required()
-      ->check(CLI::IsMember({"imitation", "rf", "gbdt", "mlp"}))
-      ->type_name("imitation|rf|gbdt|mlp");
+      ->check(CLI::IsMember({"imitation", "rf", "gbdt", "mlp", "ttp"}))
+      ->type_name("imitation|rf|gbdt|mlp|ttp");
   app.add_option("--traces", traces, "training traces")->required()->type_name("DIR|FILE[,DIR...]");
   app.add_option("--val", val, "validation traces [default: a seeded 20% of --traces held back]")
       ->type_name("DIR|FILE[,DIR...]");
@@ -106,13 +108,13 @@ int run_train(const std::vector<std::string>& argv) {
                  "QoE the expert credits per second of buffer left at its horizon [default: 0]")
       ->check(number_in(0, 100))
       ->type_name("X");
-  // The predictors' own options (train --algo rf|gbdt|mlp).
+  // The predictors' own options (train --algo rf|gbdt|mlp|ttp).
   learn::PredictorTrainOptions predictor;
   app.add_option("--policy", predictor.data.policy,
-                 "rf|gbdt|mlp: behaviour controllers, each plays every trace [default: robust_mpc]")
+                 "rf|gbdt|mlp|ttp: behaviour controllers, each plays every trace [default: robust_mpc]")
       ->type_name("SPEC[,SPEC...]");
   app.add_option("--val-fraction", predictor.data.val_fraction,
-                 "rf|gbdt|mlp: share of traces (all their sessions) held back for validation [default: 0.2]")
+                 "rf|gbdt|mlp|ttp: share of traces (all their sessions) held back for validation [default: 0.2]")
       ->check(number_in(0, 0.9))
       ->type_name("F");
   app.add_option("--trees", predictor.trees, "rf|gbdt: trees (rf) or boosting rounds (gbdt) [default: rf 50, gbdt 100]")
@@ -129,7 +131,7 @@ int run_train(const std::vector<std::string>& argv) {
   if (!parse(app, argv)) return 0;
   if (algo != "imitation") return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
   for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth"}) {
-    refuse(app.get_option(name), "to --algo imitation (it is for rf, gbdt and mlp)");
+    refuse(app.get_option(name), "to --algo imitation (it is for rf, gbdt, mlp and ttp)");
   }
 
   o.traces = trace_files(traces);

@@ -1,7 +1,9 @@
-// streamopt predictors evaluate: every throughput predictor scored on the
+// streamopt predictors evaluate: every throughput (or fetch-time) predictor scored on the
 // realised throughput of the next download, over sessions a fixed
 // controller plays (docs/cli.md).
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include <cmath>
 #include <cstdio>
@@ -31,14 +33,14 @@ std::string set_name(const std::filesystem::path& path) {
 
 int run_evaluate_predictors(const std::vector<std::string>& argv) {
   CLI::App app(
-      "Score throughput predictors on the realised throughput of each next download, over sessions "
-      "a "
-      "fixed controller plays; writes OUT/predictors.csv.",
+      "Score throughput predictors on the realised throughput of each next download (and fetch-time "
+      "predictors such as ttp on its fetch time), over sessions a fixed controller plays; writes "
+      "OUT/predictors.csv.",
       "streamopt predictors evaluate");
   configure(app);
-  std::string predictors = "harmonic,ewma,rf,gbdt,mlp", traces, video, out, abr = "robust_mpc",
+  std::string predictors = "harmonic,ewma,rf,gbdt,mlp,ttp", traces, video, out, abr = "robust_mpc",
               mode = "pensieve";
-  app.add_option("--predictors", predictors, "predictor specs [default: harmonic,ewma,rf,gbdt,mlp]")
+  app.add_option("--predictors", predictors, "throughput or fetch-time predictor specs [default: harmonic,ewma,rf,gbdt,mlp,ttp]")
       ->type_name("SPEC[,SPEC...]");
   app.add_option("--traces", traces, "trace sets, one row per set and predictor")
       ->required()
@@ -57,15 +59,30 @@ int run_evaluate_predictors(const std::vector<std::string>& argv) {
   const Registry& registry = Registry::builtin();
   std::vector<std::string> specs;
   for (const auto& spec : parse_spec_list(predictors)) specs.push_back(spec.to_string());
-  for (const auto& spec : specs)
-    (void)registry.make_predictor(spec);  // fail before any session plays
+  // A name the fetch-time registry knows (and the throughput one does not)
+  // is scored as a fetch-time predictor; every spec is built once here so a
+  // bad one fails before any session plays.
+  const auto known = [](const std::vector<std::pair<std::string, std::string>>& names, const std::string& name) {
+    return std::any_of(names.begin(), names.end(), [&](const auto& entry) { return entry.first == name; });
+  };
+  const auto is_fetch_time = [&](const std::string& spec) {
+    const std::string name = parse_spec(spec).name;
+    return !known(registry.predictor_names(), name) && known(registry.fetch_time_names(), name);
+  };
+  for (const auto& spec : specs) {
+    if (is_fetch_time(spec)) {
+      (void)registry.make_fetch_time(spec);
+    } else {
+      (void)registry.make_predictor(spec);
+    }
+  }
   auto manifest = std::make_shared<const Manifest>(Manifest::load(video));
   const QoeModel qoe("lin", *manifest);
   const SimConfig config = SimConfig::from_name(mode);
 
-  std::string csv = "predictor,trace_set,samples,mae_bps,mape,rmse_bps\n";
-  fmt::print("{:<28} {:<16} {:>8} {:>12} {:>8} {:>12}\n", "predictor", "trace_set", "samples",
-             "mae_kbps", "mape", "rmse_kbps");
+  std::string csv = "predictor,trace_set,samples,mae_bps,mape,rmse_bps,nll\n";
+  fmt::print("{:<28} {:<16} {:>8} {:>12} {:>8} {:>12} {:>8}\n", "predictor", "trace_set", "samples",
+             "mae_kbps", "mape", "rmse_kbps", "nll");
   for (const auto& dir : split_list(traces)) {
     auto controller = registry.make_abr(abr, manifest);
     std::vector<sim::ReportSession> sessions;
@@ -74,12 +91,15 @@ int run_evaluate_predictors(const std::vector<std::string>& argv) {
     }
     const std::string name = set_name(dir);
     for (const auto& spec : specs) {
-      auto predictor = registry.make_predictor(spec);
-      const sim::PredictorScore s = sim::score_predictor(*predictor, sessions);
-      csv += fmt::format("{},{},{},{:.1f},{:.4f},{:.1f}\n", spec, name, s.samples, s.mae_bps,
-                         s.mape, s.rmse_bps);
-      fmt::print("{:<28} {:<16} {:>8} {:>12.1f} {:>8.4f} {:>12.1f}\n", spec, name, s.samples,
-                 s.mae_bps / 1e3, s.mape, s.rmse_bps / 1e3);
+      const bool fetch_time = is_fetch_time(spec);
+      const sim::PredictorScore s = fetch_time
+                                        ? sim::score_fetch_time(*registry.make_fetch_time(spec), sessions)
+                                        : sim::score_predictor(*registry.make_predictor(spec), sessions);
+      const std::string nll = fetch_time ? fmt::format("{:.4f}", s.nll) : "";
+      csv += fmt::format("{},{},{},{:.1f},{:.4f},{:.1f},{}\n", spec, name, s.samples, s.mae_bps,
+                         s.mape, s.rmse_bps, nll);
+      fmt::print("{:<28} {:<16} {:>8} {:>12.1f} {:>8.4f} {:>12.1f} {:>8}\n", spec, name, s.samples,
+                 s.mae_bps / 1e3, s.mape, s.rmse_bps / 1e3, nll);
     }
   }
   std::filesystem::create_directories(out);
