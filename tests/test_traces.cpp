@@ -2,7 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "core/text_io.hpp"
 #include "helpers.hpp"
@@ -336,4 +340,33 @@ TEST_CASE("In-memory traces are held to the same limits", "[traces][hostile]") {
   CHECK_THROWS_WITH(validate_trace(lag), Contains("sample 3 latency"));
   lag.latency_s[3] = 0.5;
   CHECK_NOTHROW(validate_trace(lag));
+}
+
+TEST_CASE("The strtod fallback for floating-point from_chars matches std::from_chars", "[core][text_io]") {
+  // emscripten's libc++ has no floating-point std::from_chars; the WebAssembly
+  // build (bindings/js) parses with detail::from_chars_double_strtod instead.
+  const std::vector<std::string> inputs = {
+      "0", "-0", "1", "1.", ".5", "-.5", "3.25", "1e3", "1E-3", "2.5e+10", "1e", "1e+", "5x", "0x10", "+1", " 1",
+      "", "-", ".", "e5", "-e5", "inf", "-INF", "Infinity", "infin", "nan", "NaN(abc_1)", "nan(", "nan(a b)",
+      "1e400", "-1e400", "123456789012345678901234567890", "0.1000000000000000055511151231257827", "4.9e-324x", "1e-400", "-2e-310",
+      "1,5", "12abc", "9007199254740993"};
+  for (const auto& input : inputs) {
+    CAPTURE(input);
+    double expected = 42, got = 42;
+    const char* first = input.data();
+    const char* last = input.data() + input.size();
+    const auto want = std::from_chars(first, last, expected);
+    const auto have = detail::from_chars_double_strtod(first, last, got);
+    CHECK(have.ptr - first == want.ptr - first);
+    CHECK(have.ec == want.ec);
+    if (want.ec == std::errc()) {
+      if (std::isnan(expected)) {
+        CHECK(std::isnan(got));
+      } else {
+        CHECK(std::memcmp(&got, &expected, sizeof got) == 0);
+      }
+    } else {
+      CHECK(got == 42);
+    }
+  }
 }

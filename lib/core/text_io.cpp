@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <system_error>
 
 #include <fcntl.h>
@@ -168,12 +170,73 @@ std::vector<std::string_view> split_fields(std::string_view text) {
   return fields;
 }
 
+std::from_chars_result from_chars_double_strtod(const char* first, const char* last, double& value) {
+  const auto ieq = [last](const char* at, std::string_view word) {
+    if (static_cast<std::size_t>(last - at) < word.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i) {
+      const char c = at[i];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != word[i]) return false;
+    }
+    return true;
+  };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const char* p = first;
+  if (p != last && *p == '-') ++p;
+  if (ieq(p, "inf")) {
+    p += 3;
+    if (ieq(p, "inity")) p += 5;
+  } else if (ieq(p, "nan")) {
+    p += 3;
+    if (p != last && *p == '(') {
+      const char* q = p + 1;
+      while (q != last && (digit(*q) || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_')) ++q;
+      if (q != last && *q == ')') p = q + 1;
+    }
+  } else {
+    std::size_t digits = 0;
+    while (p != last && digit(*p)) ++p, ++digits;
+    if (p != last && *p == '.') {
+      const char* q = p + 1;
+      std::size_t fraction = 0;
+      while (q != last && digit(*q)) ++q, ++fraction;
+      if (digits + fraction > 0) p = q;
+      digits += fraction;
+    }
+    if (digits == 0) return {first, std::errc::invalid_argument};
+    if (p != last && (*p == 'e' || *p == 'E')) {
+      const char* q = p + 1;
+      if (q != last && (*q == '+' || *q == '-')) ++q;
+      const char* exponent = q;
+      while (q != last && digit(*q)) ++q;
+      if (q != exponent) p = q;
+    }
+  }
+  if (p == first || (p == first + 1 && *first == '-')) return {first, std::errc::invalid_argument};
+  const std::string text(first, p);
+  char* end = nullptr;
+  errno = 0;
+  const double parsed = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return {first, std::errc::invalid_argument};
+  // glibc flags subnormal results ERANGE too; from_chars keeps them.
+  if (errno == ERANGE && (parsed == 0 || std::isinf(parsed))) return {p, std::errc::result_out_of_range};
+  value = parsed;
+  return {p, std::errc()};
+}
+
+std::from_chars_result from_chars_double(const char* first, const char* last, double& value) {
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+  return std::from_chars(first, last, value);
+#else
+  return from_chars_double_strtod(first, last, value);
+#endif
+}
+
 double parse_double(std::string_view field, std::string_view where, std::string_view what) {
   double value = 0;
   const char* begin = field.data();
   const char* end = field.data() + field.size();
   if (!field.empty() && *begin == '+') ++begin;
-  const auto result = std::from_chars(begin, end, value);
+  const auto result = from_chars_double(begin, end, value);
   if (field.empty() || result.ec != std::errc() || result.ptr != end) {
     const bool range = !field.empty() && result.ec == std::errc::result_out_of_range && result.ptr == end;
     throw Error(fmt::format("{}: {} '{}' is {}", where, what, sanitize(field), range ? "out of range" : "not a number"));

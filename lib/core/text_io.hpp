@@ -4,6 +4,7 @@
 // parsing with file:line errors, sanitised tokens for messages, and atomic
 // writes.
 
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -84,6 +85,20 @@ std::string format_byte_limit(std::uintmax_t bytes);
 
 // Splits on spaces and tabs.
 std::vector<std::string_view> split_fields(std::string_view text);
+
+// std::from_chars for a double (general format, '.' as the decimal point). Where
+// the standard library lacks the floating-point overload (libc++ before 17, as
+// in emscripten 3.1's; __cpp_lib_to_chars unset) it is from_chars_double_strtod.
+std::from_chars_result from_chars_double(const char* first, const char* last, double& value);
+
+// The fallback, compiled everywhere so the native tests compare it with
+// std::from_chars: scans the longest prefix from_chars would accept ('-'
+// but no '+', no leading space, no hex, "inf", "infinity", "nan", "nan(...)",
+// case-insensitive) and converts it with strtod (the program must not change
+// LC_NUMERIC). Same ptr and errc as from_chars: invalid_argument with ptr ==
+// first when no number starts there; result_out_of_range (value untouched)
+// on overflow or underflow to zero (subnormal results are kept, as from_chars does).
+std::from_chars_result from_chars_double_strtod(const char* first, const char* last, double& value);
 
 // Strict parse of a finite double; throws Error "WHERE: WHAT 'field' is not a
 // number" (or "is out of range"), with the field sanitised.

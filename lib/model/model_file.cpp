@@ -13,6 +13,20 @@ namespace streamopt::model {
 
 namespace {
 
+// std::bit_cast, or memcpy where the standard library lacks it (emscripten
+// 3.1's libc++, for bindings/js's WebAssembly build).
+template <class To, class From>
+To bits_as(const From& from) {
+  static_assert(sizeof(To) == sizeof(From));
+#if defined(__cpp_lib_bit_cast)
+  return std::bit_cast<To>(from);
+#else
+  To to;
+  std::memcpy(&to, &from, sizeof to);
+  return to;
+#endif
+}
+
 constexpr std::string_view kMagic = "SOPTMODL";
 constexpr std::uint8_t kText = 1;
 constexpr std::uint8_t kFloats = 2;
@@ -190,7 +204,7 @@ std::string ModelFile::serialize() const {
     put_le(out, kFloats, 1);
     put_name(out, name);
     put_shape(out, tensor.shape);
-    for (const float v : tensor.values) put_le(out, std::bit_cast<std::uint32_t>(v), 4);
+    for (const float v : tensor.values) put_le(out, bits_as<std::uint32_t>(v), 4);
   }
   for (const auto& [name, tensor] : ints_) {
     put_le(out, kInts, 1);
@@ -237,7 +251,7 @@ ModelFile ModelFile::parse(std::string_view bytes, std::string source) {
       FloatTensor t;
       t.shape = read_shape(in, 4);
       t.values.resize(element_count(t.shape));
-      for (auto& v : t.values) v = std::bit_cast<float>(static_cast<std::uint32_t>(in.le(4, "float")));
+      for (auto& v : t.values) v = bits_as<float>(static_cast<std::uint32_t>(in.le(4, "float")));
       file.floats_[name] = std::move(t);
     } else if (type == kInts) {
       IntTensor t;
