@@ -106,6 +106,7 @@ trap cleanup EXIT INT TERM
 
 # The page, its scripts and the WASM module from a plain local server (unshaped).
 port_file="$out/.www_port"
+rm -f "$port_file"  # a previous run's port must not be read before this server writes its own
 python3 - "$www" "$port_file" > "$out/www.log" 2>&1 <<'PY' &
 import http.server, functools, sys, socketserver
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -124,11 +125,12 @@ www_port="$(cat "$port_file")"
 # One origin per session, so each session starts at the trace's beginning.
 start_origin() {
   local trace="$1" log="$2"
+  : > "$log"  # exists before the background job's redirection runs
   "$cli" serve --listen 127.0.0.1:0 --origin "$(dirname "$title")" --shape "$trace" --rtt-ms "$rtt_ms" > "$log" 2>&1 &
   origin_pid=$!
   pids+=("$origin_pid")
   for _ in $(seq 100); do
-    origin_port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)"
+    origin_port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1 || true)"
     [ -n "$origin_port" ] && return 0
     kill -0 "$origin_pid" 2>/dev/null || break
     sleep 0.1
