@@ -14,7 +14,7 @@ cli=build/default/tools/streamopt/streamopt
 out=out/demo
 mkdir -p "$out"
 
-controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,robust_mpc:horizon=8,imitation,dashjs,hlsjs,exoplayer,shaka,oracle"
+controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,robust_mpc:horizon=12,stochastic_mpc,imitation,dashjs,hlsjs,exoplayer,shaka,oracle"
 has_data() { [ -d "$1/traces/fcc-hsdpa/test" ] && [ -f "$1/video/envivio/ladder.json" ]; }
 data=""
 if [ -n "${STREAMOPT_DATA:-}" ]; then

@@ -40,6 +40,10 @@ LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head
 STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
 LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
   "$work/c_player" "$work/trace.log" synthetic imitation | grep -q "qoe_per_segment="
+[ -f "$work/prefix/share/streamopt/models/ttp.sopt" ]
+STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
+LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
+  "$work/c_player" "$work/trace.log" synthetic stochastic_mpc | grep -q "qoe_per_segment="
 # Python users: the installed package imports (when the module was built).
 pydir=$(find "$work/prefix" -type d -path '*dist-packages/streamopt' | head -1)
 if [ -n "$pydir" ]; then

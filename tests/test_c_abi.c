@@ -447,8 +447,9 @@ static void test_allocator(void) {
   CHECK_FAILS(sopt_allocator_create("equal", NULL), SOPT_ERR_NULL_ARGUMENT, "out must not be NULL");
 }
 
-/* A learned controller by name: the shipped imitation policy, run with Eigen
-   inside libstreamopt.so (no LibTorch), its scores in the decision. */
+/* Learned controllers by name: the shipped imitation policy and
+   stochastic_mpc over the shipped ttp, run with Eigen inside libstreamopt.so
+   (no LibTorch). */
 static void test_learned(void) {
   sopt_manifest* m = NULL;
   CHECK(sopt_manifest_synthetic(1, &m) == SOPT_OK);
@@ -460,6 +461,12 @@ static void test_learned(void) {
   CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
   CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
   CHECK(d.rung < 6 && strcmp(d.rule, "imitation") == 0);
+  sopt_abr_destroy(abr);
+  abr = NULL;
+  CHECK(sopt_abr_create("stochastic_mpc", m, &abr) == SOPT_OK);
+  CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
+  CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+  CHECK(d.rung < 6 && strcmp(d.rule, "stochastic_mpc") == 0);
   sopt_abr_destroy(abr);
   sopt_abr* bad = NULL;
   CHECK_FAILS(sopt_abr_create("imitation:model=/nonexistent/p.sopt", m, &bad), SOPT_ERR_INVALID, "p.sopt");
