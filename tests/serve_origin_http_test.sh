@@ -8,6 +8,7 @@
 #  - a small file waits the RTT; 1,000,000 bytes take 1 s + RTT; two at once
 #    share the 8 Mbit/s (about 2 s each), within generous bounds,
 #  - /metrics counts the CMCD requests and the malformed one,
+#  - the trace's clock starts with the first body, not with the server,
 # and that SIGTERM stops the server with status 0.
 # Usage: serve_origin_http_test.sh PATH/TO/streamopt
 set -eu
@@ -44,19 +45,24 @@ ln -s "$work/secret.txt" "$clip/r0/leak.m4s"
 i=0
 while [ "$i" -le 20 ]; do echo "$i 8"; i=$((i + 1)); done > "$work/8mbit.log"
 
-"$cli" serve --listen 127.0.0.1:0 --origin "$work/origin" --origin-abr robust_mpc \
-  --shape "$work/8mbit.log" --rtt-ms 100 --threads 2 > "$work/server.out" 2>&1 &
-pid=$!
-tries=0
-port=""
-until [ -n "$port" ]; do
-  tries=$((tries + 1))
-  [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
-  kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
-  sleep 0.1
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
-done
-base="http://127.0.0.1:$port/media/clip"
+# start_server TRACE: the origin shaped by TRACE; sets pid, port and base.
+start_server() {
+  : > "$work/server.out"
+  "$cli" serve --listen 127.0.0.1:0 --origin "$work/origin" --origin-abr robust_mpc \
+    --shape "$1" --rtt-ms 100 --threads 2 > "$work/server.out" 2>&1 &
+  pid=$!
+  tries=0
+  port=""
+  until [ -n "$port" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
+    kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
+    sleep 0.1
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
+  done
+  base="http://127.0.0.1:$port/media/clip"
+}
+start_server "$work/8mbit.log"
 
 # CMCD in the query (as dash.js sends it), CMSD out.
 curl -sS -D "$work/h1" -o /dev/null \
@@ -111,4 +117,16 @@ rc=0
 wait "$pid" || rc=$?
 pid=""
 [ "$rc" = 0 ] || fail "the server exited $rc after SIGTERM: $(cat "$work/server.out")"
-echo "serve_origin_http_test: ok (port $port; 1 MB in $t s, two at once in $ta / $tb s)"
+
+# The trace's clock starts with the first body, not with the server: 1 Mbit/s
+# for its first 3 s, then 8. Two seconds after start-up, 1,000,000 bytes take
+# 3 s (375 kB) + 0.625 s + RTT; from the server's start they would take ~2 s.
+{ echo "0 1"; echo "3 1"; i=4; while [ "$i" -le 20 ]; do echo "$i 8"; i=$((i + 1)); done; } > "$work/step.log"
+start_server "$work/step.log"
+sleep 2
+ts=$(curl -sS -o /dev/null -w '%{time_total}' "$base/r1/seg_4.m4s")
+within "$ts" 3.3 4.8 || fail "1,000,000 bytes took $ts s 2 s after start-up; expected about 3.7 s from the trace's start"
+kill -TERM "$pid"
+wait "$pid" || true
+pid=""
+echo "serve_origin_http_test: ok (port $port; 1 MB in $t s, two at once in $ta / $tb s, from the trace's start $ts s)"

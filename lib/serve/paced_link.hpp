@@ -22,8 +22,10 @@ inline constexpr double kPacingTickS = 0.002;
 /// A trace-shaped link shared by the bodies in flight. Thread-safe.
 class PacedLink {
  public:
-  /// Capacity from `trace`, looped from now. Throws `Error` as
-  /// `FluidShare` does.
+  /// Capacity from `trace`, looped, its time 0 at the first body's first
+  /// request for bytes (so a session played against a fresh server meets
+  /// the trace from its start, however long the server waited). Throws
+  /// `Error` as `FluidShare` does.
   PacedLink(boost::asio::io_context& ioc, const NetworkTrace& trace);
 
   /// Opens a flow for one response body.
@@ -40,6 +42,7 @@ class PacedLink {
   void tick();
 
   std::chrono::steady_clock::time_point epoch_;
+  bool started_ = false;  // epoch_ set by the first request()
   std::mutex mutex_;
   FluidShare share_;
   boost::asio::steady_timer timer_;
