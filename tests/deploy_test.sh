@@ -11,8 +11,8 @@
 set -eu
 cli="$1"
 root="$2"
-command -v curl >/dev/null 2>&1 || { echo "deploy_test: SKIPPED: curl is not installed"; exit 77; }
-fail() { echo "deploy_test: FAILED: $*" >&2; exit 1; }
+name=deploy_test
+. "$root/tests/serve_test_lib.sh"
 
 python=""
 for p in python3 /usr/bin/python3; do
@@ -24,25 +24,7 @@ else
   echo "deploy_test: deploy/kubernetes not checked: no python3 with PyYAML (Debian: python3-yaml)"
 fi
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$cli" serve --listen 127.0.0.1:0 --video "$root/deploy/titles/demo" > "$work/server.out" 2>&1 &
-pid=$!
-tries=0
-port=""
-until [ -n "$port" ]; do
-  tries=$((tries + 1))
-  [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
-  kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
-  sleep 0.1
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
-done
+start_serve --video "$root/deploy/titles/demo"
 base="http://127.0.0.1:$port"
 
 bash "$root/deploy/healthcheck.sh" "$port" || fail "the health check failed against the running server"

@@ -7,15 +7,8 @@
 # exits 0. Usage: serve_http_test.sh PATH/TO/streamopt
 set -eu
 cli="$1"
-command -v curl >/dev/null 2>&1 || { echo "serve_http_test: SKIPPED: curl is not installed"; exit 77; }
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "serve_http_test: FAILED: $*" >&2; exit 1; }
+name=serve_http_test
+. "$(dirname "$0")/serve_test_lib.sh"
 
 # A two-rung, four-segment title named "clip".
 mkdir -p "$work/clip/sizes"
@@ -25,18 +18,7 @@ printf '{"name": "clip", "segment_duration_s": 4, "segments": 4, "rungs": [
 printf '250000\n250000\n250000\n250000\n' > "$work/clip/sizes/r0"
 printf '1250000\n1250000\n1250000\n1250000\n' > "$work/clip/sizes/r1"
 
-"$cli" serve --listen 127.0.0.1:0 --video "$work/clip" --threads 2 > "$work/server.out" 2>&1 &
-pid=$!
-# Wait for the whole "listening on 127.0.0.1:PORT (...)" line.
-tries=0
-port=""
-until [ -n "$port" ]; do
-  tries=$((tries + 1))
-  [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
-  kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
-  sleep 0.1
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
-done
+start_serve --video "$work/clip" --threads 2
 base="http://127.0.0.1:$port"
 
 json='Content-Type: application/json'

@@ -13,15 +13,8 @@
 # Usage: serve_origin_http_test.sh PATH/TO/streamopt
 set -eu
 cli="$1"
-command -v curl >/dev/null 2>&1 || { echo "serve_origin_http_test: SKIPPED: curl is not installed"; exit 77; }
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "serve_origin_http_test: FAILED: $*" >&2; exit 1; }
+name=serve_origin_http_test
+. "$(dirname "$0")/serve_test_lib.sh"
 # within VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals).
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; }
 
@@ -47,19 +40,7 @@ while [ "$i" -le 20 ]; do echo "$i 8"; i=$((i + 1)); done > "$work/8mbit.log"
 
 # start_server TRACE: the origin shaped by TRACE; sets pid, port and base.
 start_server() {
-  : > "$work/server.out"
-  "$cli" serve --listen 127.0.0.1:0 --origin "$work/origin" --origin-abr robust_mpc \
-    --shape "$1" --rtt-ms 100 --threads 2 > "$work/server.out" 2>&1 &
-  pid=$!
-  tries=0
-  port=""
-  until [ -n "$port" ]; do
-    tries=$((tries + 1))
-    [ "$tries" -le 100 ] || fail "no 'listening on' line after 10 s: $(cat "$work/server.out")"
-    kill -0 "$pid" 2>/dev/null || fail "the server exited: $(cat "$work/server.out")"
-    sleep 0.1
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$work/server.out")
-  done
+  start_serve --origin "$work/origin" --origin-abr robust_mpc --shape "$1" --rtt-ms 100 --threads 2
   base="http://127.0.0.1:$port/media/clip"
 }
 start_server "$work/8mbit.log"
