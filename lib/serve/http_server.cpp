@@ -111,14 +111,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write();
   }
 
+  // The status line and headers of out_ on either kind of response.
+  template <class Response>
+  void set_head(Response& response) const {
+    response.version(version_);
+    response.result(static_cast<unsigned>(out_.status));
+    response.keep_alive(keep_alive_);
+    if (!out_.content_type.empty()) response.set(http::field::content_type, out_.content_type);
+    for (const auto& [name, value] : out_.headers) response.set(name, value);
+  }
+
   void write() {
     if (out_.file) return write_file_header();
     response_ = {};
-    response_.version(version_);
-    response_.result(static_cast<unsigned>(out_.status));
-    response_.keep_alive(keep_alive_);
-    if (!out_.content_type.empty()) response_.set(http::field::content_type, out_.content_type);
-    for (const auto& [name, value] : out_.headers) response_.set(name, value);
+    set_head(response_);
     response_.body() = std::move(out_.body);
     response_.prepare_payload();
     stream_.expires_after(seconds(idle_timeout_s_));
@@ -129,11 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write_file_header() {
     file_response_ = {};
-    file_response_.version(version_);
-    file_response_.result(static_cast<unsigned>(out_.status));
-    file_response_.keep_alive(keep_alive_);
-    if (!out_.content_type.empty()) file_response_.set(http::field::content_type, out_.content_type);
-    for (const auto& [name, value] : out_.headers) file_response_.set(name, value);
+    set_head(file_response_);
     file_response_.content_length(out_.file->length);
     offset_ = out_.file->offset;
     remaining_ = out_.file->send ? out_.file->length : 0;
