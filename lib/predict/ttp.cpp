@@ -59,13 +59,14 @@ class Ttp final : public TransmissionTimePredictor {
     // descending in time: walk them backwards to give ascending times.
     const auto bins = static_cast<Eigen::Index>(model_.bin_rate_bps.size());
     const float top = output_.row(0).maxCoeff();
-    double sum = 0;
-    for (Eigen::Index j = 0; j < bins; ++j) sum += std::exp(static_cast<double>(output_(0, j) - top));
     const double bits = static_cast<double>(size_bytes) * 8.0;
+    double sum = 0;
     for (Eigen::Index j = bins - 1; j >= 0; --j) {
       d.time_s.push_back(bits / model_.bin_rate_bps[static_cast<std::size_t>(j)]);
-      d.probability.push_back(std::exp(static_cast<double>(output_(0, j) - top)) / sum);
+      d.probability.push_back(std::exp(static_cast<double>(output_(0, j) - top)));
+      sum += d.probability.back();
     }
+    for (double& p : d.probability) p /= sum;
     return d;
   }
 
