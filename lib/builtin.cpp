@@ -48,6 +48,10 @@ Registry make_builtin() {
   r.add_abr("lolp", "LoL+, Bentaleb et al. 2021, as dash.js v5 LoLpRule: SOM + QoE weight selection, LoL+ playback-rate catch-up", abr::make_lolp);
   r.add_abr("imitation", "learned rung policy imitating a lookahead expert with the future (DAgger; model=FILE, shipped imitation.sopt)",
             [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("imitation", c, o); });
+  r.add_abr("ppo", "learned rung policy: the imitation policy fine-tuned with PPO in the simulator (model=FILE, shipped ppo.sopt)",
+            [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("ppo", c, o); });
+  r.add_abr("dqn", "learned rung policy: double dueling n-step DQN in the simulator (model=FILE, shipped dqn.sopt)",
+            [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("dqn", c, o); });
   // Congestion controllers (live path).
   r.add_cc("gcc", "Google Congestion Control, draft-ietf-rmcat-gcc-02 (profile=libwebrtc|draft02)", cc::make_gcc);
   r.add_cc("nada", "NADA, RFC 8698 (rmax_bps=1.5e6 in the price term)", cc::make_nada);

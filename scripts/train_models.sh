@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains the learned controllers streamopt ships (models/*.sopt) from the
 # shared traces' train splits only, with fixed seeds; models/README.md
-# records each command. Long: about 20 minutes for the policy on 2 cores.
+# records each command. Long: about 20 minutes for the imitation policy and
+# 10 each for PPO and DQN on 2 cores.
 #   scripts/train_models.sh [OUT_DIR]     (default: models/)
 # Needs the learn component (libtorch-dev) and the data (STREAMOPT_DATA,
 # default ../shared).
@@ -19,6 +20,19 @@ mkdir -p "$out"
   --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
   --video "$data/video/envivio" --out "$out/imitation.sopt" \
   --iterations 4 --minutes 20 --expert-horizon 8 --seed 1 --threads 2
+
+# PPO: the imitation policy fine-tuned on its own QoE (one thread: the same
+# run for the seed on any machine that reaches the kept iteration in time).
+"$streamopt" train --algo ppo --init "$out/imitation.sopt" \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --video "$data/video/envivio" --out "$out/ppo.sopt" \
+  --minutes 10 --seed 1 --threads 1 --validate-every 10 --log "$out/ppo.progress.csv"
+
+# DQN: double dueling n-step DQN from scratch.
+"$streamopt" train --algo dqn \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --video "$data/video/envivio" --out "$out/dqn.sopt" \
+  --minutes 10 --seed 1 --threads 1 --validate-every 10 --log "$out/dqn.progress.csv"
 
 # The learned throughput predictors (rf, gbdt, mlp).
 scripts/train_predictors.sh "$out"

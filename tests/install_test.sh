@@ -40,6 +40,10 @@ LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head
 STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
 LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
   "$work/c_player" "$work/trace.log" synthetic imitation | grep -q "qoe_per_segment="
+[ -f "$work/prefix/share/streamopt/models/ppo.sopt" ]
+STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
+LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
+  "$work/c_player" "$work/trace.log" synthetic ppo | grep -q "qoe_per_segment="
 [ -f "$work/prefix/share/streamopt/models/ttp.sopt" ]
 STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
 LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \

@@ -447,22 +447,25 @@ static void test_allocator(void) {
   CHECK_FAILS(sopt_allocator_create("equal", NULL), SOPT_ERR_NULL_ARGUMENT, "out must not be NULL");
 }
 
-/* Learned controllers by name: the shipped imitation policy and
-   stochastic_mpc over the shipped ttp, run with Eigen inside libstreamopt.so
-   (no LibTorch). */
+/* Learned controllers by name: the shipped imitation, ppo and dqn policies
+   and stochastic_mpc over the shipped ttp, run with Eigen inside
+   libstreamopt.so (no LibTorch). */
 static void test_learned(void) {
   sopt_manifest* m = NULL;
   CHECK(sopt_manifest_synthetic(1, &m) == SOPT_OK);
   sopt_abr* abr = NULL;
-  CHECK(sopt_abr_create("imitation", m, &abr) == SOPT_OK);
   sopt_player_state state = {0.0, 10.0, 1, 47, 1, 0};
   sopt_decision d;
   sopt_download_report report = {0, 1, 400000, 0.0, 1.0};
-  CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
-  CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
-  CHECK(d.rung < 6 && strcmp(d.rule, "imitation") == 0);
-  sopt_abr_destroy(abr);
-  abr = NULL;
+  const char* const policies[] = {"imitation", "ppo", "dqn"};
+  for (size_t i = 0; i < sizeof policies / sizeof policies[0]; ++i) {
+    CHECK(sopt_abr_create(policies[i], m, &abr) == SOPT_OK);
+    CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
+    CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);
+    CHECK(d.rung < 6 && strcmp(d.rule, policies[i]) == 0);
+    sopt_abr_destroy(abr);
+    abr = NULL;
+  }
   CHECK(sopt_abr_create("stochastic_mpc", m, &abr) == SOPT_OK);
   CHECK(sopt_abr_on_download(abr, &report) == SOPT_OK);
   CHECK(sopt_abr_decide(abr, &state, &d) == SOPT_OK);

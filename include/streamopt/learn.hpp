@@ -25,38 +25,44 @@ struct TrainProgress {
   double loss = 0;               ///< training loss of the last epoch
   double val_qoe = 0;            ///< validation QoE per segment of this iteration's model
   double best_val_qoe = 0;       ///< best so far (that model is the one kept)
+  double train_qoe = 0;          ///< ppo/dqn: mean QoE per segment of the training sessions finished since the last report
   double elapsed_s = 0;          ///< wall clock since the start
   double eta_s = 0;              ///< estimated seconds left
 };
 
-/// What `train_imitation` trains on and how.
-struct ImitationOptions {
+/// What every rung-policy trainer (imitation, ppo, dqn) trains on and how.
+struct PolicyTrainingOptions {
   std::vector<std::filesystem::path> traces;  ///< training trace files
   std::vector<std::filesystem::path> val;     ///< validation trace files (empty: hold back `val_fraction`)
   double val_fraction = 0.2;                  ///< share of `traces` held back when `val` is empty (seeded)
   std::filesystem::path video;                ///< manifest directory
   std::filesystem::path out;                  ///< model file to write (the best validation model)
   SimConfig sim = SimConfig::pensieve();      ///< simulator the sessions play in
-  std::string qoe = "lin";                    ///< QoE model spec
-  double minutes = 10;                        ///< wall-clock budget (stops after the iteration that passes it)
-  std::size_t iterations = 6;                 ///< DAgger iterations at most (the first uses the expert alone)
+  std::string qoe = "lin";                    ///< QoE model spec (what the expert, the reward and validation score)
+  double minutes = 10;                        ///< wall-clock budget (stops at the first validation past it)
   std::uint64_t seed = 1;                     ///< everything random derives from it
   unsigned threads = 0;                       ///< 0 = all hardware threads
-  std::size_t hidden = 64;                    ///< width of the two hidden layers
+  std::size_t hidden = 64;                    ///< width of the two hidden layers (fresh nets)
+  std::string command;                        ///< recorded in the model file
+  std::function<void(const TrainProgress&)> progress;  ///< may be empty; called at every validation
+};
+
+/// What `train_imitation` adds.
+struct ImitationOptions : PolicyTrainingOptions {
+  std::size_t iterations = 6;                 ///< DAgger iterations at most (the first uses the expert alone)
   std::size_t epochs = 40;                    ///< passes over the data per iteration
   LookaheadOptions expert;                    ///< the lookahead oracle's horizon and terminal value
   /// Soft targets: the expert's rung probabilities are softmax(value / this)
   /// over its value of starting with each rung (QoE units); 0 = hard labels.
   double expert_temperature = 0.5;
   OracleOptions expert_grid = kLookaheadOracleGrid;  ///< its DP grid (coarser than the full oracle's: it runs per decision)
-  std::string command;                        ///< recorded in the model file
-  std::function<void(const TrainProgress&)> progress;  ///< may be empty
 };
 
 /// The outcome of a training run.
 struct TrainResult {
   std::vector<TrainProgress> history;  ///< one entry per iteration
   std::size_t best_iteration = 0;      ///< the kept model's iteration (1-based)
+  std::size_t first_iteration = 0;     ///< ppo/dqn: iterations done before this run (resumed from a checkpoint)
   double best_val_qoe = 0;             ///< its validation QoE per segment
 };
 
@@ -67,6 +73,61 @@ struct TrainResult {
 /// refits the policy on all labels so far, scores it on the validation
 /// traces and keeps the best in `out`. Throws `Error` on empty or bad input.
 TrainResult train_imitation(const ImitationOptions& options);
+
+/// What the reinforcement-learning trainers (`train_ppo`, `train_dqn`)
+/// share. Sessions of the training traces play in lockstep (`sessions` at
+/// once, each restarting on a random training trace started at a random
+/// sample); the reward of a decision is its segment's QoE. Every
+/// `validate_every` iterations the greedy policy is scored on the validation
+/// traces, the best is kept in `out` and a checkpoint (policy, value net,
+/// progress) is written to `out` + ".ckpt"; `init` resumes from it.
+struct RlOptions : PolicyTrainingOptions {
+  std::size_t iterations = 2000;              ///< iterations at most (schedules anneal over them)
+  /// Start from this model: a rung policy (its head, e.g. the imitation
+  /// model: fine-tuning) or a checkpoint (head, value net and progress:
+  /// resuming). Empty = fresh nets.
+  std::filesystem::path init;
+  std::size_t sessions = 16;                  ///< sessions played in lockstep
+  std::size_t steps = 32;                     ///< lockstep steps per iteration (sessions x steps decisions)
+  std::size_t validate_every = 20;            ///< iterations between validations (and checkpoints)
+  double gamma = 0.99;                        ///< discount per segment
+  double learning_rate = 1e-4;                ///< Adam
+  double reward_scale = 0.1;                  ///< rewards are QoE x this while learning
+};
+
+/// PPO's own settings (Schulman et al. 2017, as Pensieve-PPO uses it).
+struct PpoOptions : RlOptions {
+  std::size_t epochs = 4;         ///< passes over each iteration's decisions
+  std::size_t batch = 256;        ///< decisions per gradient step
+  double clip = 0.2;              ///< probability-ratio clip
+  double lambda = 0.95;           ///< GAE
+  double value_weight = 0.5;      ///< weight of the value loss
+  double entropy_start = 0.02;    ///< entropy bonus, annealed linearly over `iterations`...
+  double entropy_end = 0.002;     ///< ...to this
+};
+
+/// DQN's own settings: double DQN with a dueling head, n-step returns,
+/// Huber loss and uniform replay; epsilon-greedy exploration annealed.
+struct DqnOptions : RlOptions {
+  std::size_t replay = 50000;          ///< transitions the replay holds
+  std::size_t n_step = 3;              ///< segments per return
+  std::size_t batch = 128;             ///< transitions per gradient step
+  std::size_t updates_per_step = 2;    ///< gradient steps per lockstep step
+  std::size_t warmup = 2000;           ///< transitions before the first gradient step
+  std::size_t target_sync = 500;       ///< gradient steps between target-net copies
+  double epsilon_start = 1.0;          ///< exploration, annealed linearly over...
+  double epsilon_end = 0.02;           ///< ...to this...
+  std::size_t epsilon_decisions = 200000;  ///< ...this many decisions
+};
+
+/// Trains a rung policy with PPO (clipped objective, GAE, value loss,
+/// entropy bonus annealed); the head's scores are the policy's logits.
+/// Throws `Error` on empty or bad input.
+TrainResult train_ppo(const PpoOptions& options);
+
+/// Trains a rung policy with DQN; the head is the dueling net's advantage
+/// stream (its best rung is the greedy action). Throws `Error` on empty or bad input.
+TrainResult train_dqn(const DqnOptions& options);
 
 /// What a predictor dataset is made of (`streamopt dataset build`,
 /// docs/formats.md "Predictor datasets").

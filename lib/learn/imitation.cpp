@@ -3,20 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <random>
-#include <thread>
 
-#include "abr/builtin.hpp"
+#include "learn/policy_training.hpp"
 #include "learn/rung_dataset.hpp"
 #include "learn/torch_policy.hpp"
 #include "model/rung_features.hpp"
 #include "model/rung_policy.hpp"
 #include "streamopt/error.hpp"
-#include "streamopt/evaluate.hpp"
 #include "streamopt/learn.hpp"
 #include "streamopt/qoe.hpp"
 #include "streamopt/trace.hpp"
@@ -60,90 +56,16 @@ RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest,
   return data;
 }
 
-// Runs `work(i)` for i in [0, n) on `threads` threads.
-template <class Work>
-void parallel_for(std::size_t n, unsigned threads, const Work& work) {
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  const unsigned count = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(n)));
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  for (unsigned t = 0; t < count; ++t) {
-    pool.emplace_back([&] {
-      for (std::size_t i = next++; i < n; i = next++) {
-        try {
-          work(i);
-        } catch (...) {
-          const std::lock_guard lock(failure_mutex);
-          if (!failure) failure = std::current_exception();
-        }
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
-
-std::vector<NetworkTrace> read_traces(const std::vector<std::filesystem::path>& files) {
-  std::vector<NetworkTrace> traces;
-  traces.reserve(files.size());
-  for (const auto& f : files) traces.push_back(read_trace(f));
-  return traces;
-}
-
-// Mean QoE per segment of `policy` over `traces`.
-double validation_qoe(const std::vector<NetworkTrace>& traces, const Manifest& manifest, const ImitationOptions& o,
-                      const std::shared_ptr<const model::RungPolicy>& policy, unsigned threads) {
-  Registry registry = Registry::builtin();
-  registry.add_abr("candidate", "the policy being trained", [policy](const BuildContext& c, const OptionMap&) {
-    return abr::make_learned_policy("imitation", c, policy);
-  });
-  EvaluationConfig config;
-  config.algorithms = {parse_spec("candidate")};
-  config.sim = o.sim;
-  config.qoe = o.qoe;
-  config.threads = threads;
-  config.registry = &registry;
-  const EvaluationResult result = evaluate({TraceSet{"val", traces}}, manifest, config);
-  return result.rows.front().qoe_per_segment;
-}
-
 }  // namespace
 
 TrainResult train_imitation(const ImitationOptions& o) {
   const auto started = Clock::now();
-  if (o.traces.empty()) throw Error("imitation: no training traces");
-  if (!(o.minutes > 0) || !std::isfinite(o.minutes)) throw Error("imitation: --minutes must be > 0");
   if (o.iterations == 0) throw Error("imitation: iterations must be >= 1");
-  if (o.sim.mode == SimMode::live) throw Error("imitation: live mode is not supported (the expert has no live oracle)");
-  // Fail before the long work, not at the first save.
-  if (const auto dir = o.out.parent_path(); !dir.empty() && !std::filesystem::is_directory(dir)) {
-    throw Error(fmt::format("imitation: the directory of --out ({}) does not exist", dir.string()));
-  }
-  const Manifest manifest = Manifest::load(o.video);
-  if (manifest.rung_count() < model::kMinPolicyRungs || manifest.rung_count() > model::kMaxPolicyRungs) {
-    throw Error(fmt::format("imitation: learned policies take ladders of {} to {} rungs ({} has {})",
-                            model::kMinPolicyRungs, model::kMaxPolicyRungs, o.video.string(), manifest.rung_count()));
-  }
+  const Manifest manifest = check_policy_training("imitation", o.minutes, o.sim, o.video, o.out);
   const QoeModel qoe(o.qoe, manifest);
-
-  // Training and validation traces: held back by a seeded shuffle when no
-  // validation set is given (whole traces, so no session is in both).
-  std::vector<std::filesystem::path> train_files = o.traces, val_files = o.val;
-  if (val_files.empty()) {
-    std::mt19937_64 rng(o.seed);
-    std::shuffle(train_files.begin(), train_files.end(), rng);
-    const auto held = static_cast<std::size_t>(std::ceil(o.val_fraction * static_cast<double>(train_files.size())));
-    if (held == 0 || held >= train_files.size()) {
-      throw Error(fmt::format("imitation: cannot hold back {} of {} traces for validation; pass --val",
-                              o.val_fraction, train_files.size()));
-    }
-    val_files.assign(train_files.end() - static_cast<std::ptrdiff_t>(held), train_files.end());
-    train_files.resize(train_files.size() - held);
-  }
-  const std::vector<NetworkTrace> train = read_traces(train_files);
-  const std::vector<NetworkTrace> val = read_traces(val_files);
-  const unsigned threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const TraceSplit split = split_traces("imitation", o.traces, o.val, o.val_fraction, o.seed);
+  const std::vector<NetworkTrace>& train = split.train;
+  const unsigned threads = resolve_threads(o.threads);
 
   TrainResult result;
   RungDataset data;
@@ -170,7 +92,7 @@ TrainResult train_imitation(const ImitationOptions& o) {
     fit_options.threads = threads;
     const PolicyFit fit = fit_rung_policy(data, fit_options, file);
     policy = std::make_shared<const model::RungPolicy>(file);
-    const double val_qoe = validation_qoe(val, manifest, o, policy, threads);
+    const double val_qoe = validation_qoe(split.val, manifest, o.sim, o.qoe, policy, threads);
     file.set_text("validation_qoe_per_segment", fmt::format("{:.6f}", val_qoe));
 
     TrainProgress p;

@@ -14,6 +14,7 @@
 
 #include "model/mlp.hpp"
 #include "model/model_file.hpp"
+#include "streamopt/error.hpp"
 
 namespace streamopt::learn {
 
@@ -84,6 +85,35 @@ inline void write_torch_mlp(model::ModelFile& file, const std::string& prefix, t
     biases.push_back(tensor_values(linear->bias));
   }
   model::write_mlp(file, prefix, input_mean, input_scale, weights, biases);
+}
+
+// Reads the MLP stored under `prefix` in `file` (checked as the engine
+// checks it) into a net of make_mlp's shape, and its input normalisation
+// into `input_mean` / `input_scale`. Error when the stored MLP has another
+// shape (not two hidden layers of one width).
+inline torch::nn::Sequential read_torch_mlp(const model::ModelFile& file, const std::string& prefix,
+                                            std::vector<float>& input_mean, std::vector<float>& input_scale) {
+  const model::Mlp checked(file, prefix);
+  const auto& w0 = file.floats(prefix + ".layer0.weight");
+  if (file.count(prefix + ".layers") != 3 || w0.shape.size() != 2 ||
+      file.floats(prefix + ".layer1.weight").shape != std::vector<std::uint32_t>{w0.shape[0], w0.shape[0]}) {
+    throw Error(file.source() + ": '" + prefix + "' is not an MLP with two hidden layers of one width");
+  }
+  torch::nn::Sequential net = make_mlp(static_cast<std::int64_t>(checked.input_size()),
+                                       static_cast<std::int64_t>(w0.shape[0]),
+                                       static_cast<std::int64_t>(checked.output_size()));
+  torch::NoGradGuard no_grad;
+  for (const std::size_t layer : {0u, 2u, 4u}) {
+    auto* linear = net[layer]->as<torch::nn::Linear>();
+    const std::string name = prefix + ".layer" + std::to_string(layer / 2);
+    const auto& w = file.floats(name + ".weight");
+    const auto& b = file.floats(name + ".bias");
+    linear->weight.copy_(torch::from_blob(const_cast<float*>(w.values.data()), linear->weight.sizes(), torch::kFloat32));
+    linear->bias.copy_(torch::from_blob(const_cast<float*>(b.values.data()), linear->bias.sizes(), torch::kFloat32));
+  }
+  input_mean = file.floats(prefix + ".input_mean").values;
+  input_scale = file.floats(prefix + ".input_scale").values;
+  return net;
 }
 
 }  // namespace streamopt::learn

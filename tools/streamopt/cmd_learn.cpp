@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <functional>
 
 #include "args.hpp"
+#include "core/text_io.hpp"
 #include "streamopt/learn.hpp"
 #include "streamopt/trace.hpp"
 
@@ -64,6 +66,53 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
   return 0;
 }
 
+
+// The options every policy trainer's run shares, and what the RL trainers add.
+struct PolicyRun {
+  std::string init, log;
+  std::size_t sessions = 16, validate_every = 20;
+  double learning_rate = 1e-4;
+};
+
+// Writes the progress of a policy training as CSV (one row per validation),
+// for plotting validation QoE against wall-clock time.
+void write_progress_log(const std::string& path, const std::string& algo, const learn::TrainResult& r) {
+  if (path.empty()) return;
+  std::string text = "algo,iteration,samples,elapsed_s,loss,train_qoe,val_qoe,best_val_qoe\n";
+  for (const auto& p : r.history) {
+    text += fmt::format("{},{},{},{:.3f},{:.6f},{:.6f},{:.6f},{:.6f}\n", algo, p.iteration, p.samples, p.elapsed_s,
+                        p.loss, p.train_qoe, p.val_qoe, p.best_val_qoe);
+  }
+  detail::write_file_atomic(path, text);
+}
+
+// `train --algo ppo|dqn`: reinforcement learning in the simulator.
+int train_rl(const CLI::App& app, const std::string& algo, const learn::ImitationOptions& common,
+             const PolicyRun& run, learn::RlOptions& o, const std::function<learn::TrainResult()>& train) {
+  for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--expert-horizon",
+                           "--expert-buffer-value", "--expert-temperature"}) {
+    refuse(app.get_option(name), "to --algo " + algo);
+  }
+  static_cast<learn::PolicyTrainingOptions&>(o) = common;
+  if (given(app.get_option("--iterations"))) o.iterations = common.iterations;
+  o.init = run.init;
+  o.sessions = run.sessions;
+  o.validate_every = run.validate_every;
+  o.learning_rate = run.learning_rate;
+  o.progress = [](const learn::TrainProgress& p) {
+    fmt::print(stderr,
+               "iteration {}/{}: {} decisions, loss {:.4f}, training QoE/segment {:.4f}, validation {:.4f} "
+               "(best {:.4f}), {} elapsed, ETA {}\n",
+               p.iteration, p.iterations, p.samples, p.loss, p.train_qoe, p.val_qoe, p.best_val_qoe,
+               format_duration(p.elapsed_s), format_duration(p.eta_s));
+  };
+  const learn::TrainResult r = train();
+  write_progress_log(run.log, algo, r);
+  fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}); checkpoint {}.ckpt\n", o.out.string(),
+             r.best_iteration, r.best_val_qoe, o.out.string());
+  return 0;
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& argv) {
@@ -75,8 +124,8 @@ int run_train(const std::vector<std::string>& argv) {
   learn::ImitationOptions o;
   app.add_option("--algo", algo, "what to train")
       ->required()
-      ->check(CLI::IsMember({"imitation", "rf", "gbdt", "mlp", "ttp"}))
-      ->type_name("imitation|rf|gbdt|mlp|ttp");
+      ->check(CLI::IsMember({"imitation", "ppo", "dqn", "rf", "gbdt", "mlp", "ttp"}))
+      ->type_name("imitation|ppo|dqn|rf|gbdt|mlp|ttp");
   app.add_option("--traces", traces, "training traces")->required()->type_name("DIR|FILE[,DIR...]");
   app.add_option("--val", val, "validation traces [default: a seeded 20% of --traces held back]")
       ->type_name("DIR|FILE[,DIR...]");
@@ -89,8 +138,10 @@ int run_train(const std::vector<std::string>& argv) {
   app.add_option("--minutes", o.minutes, "wall-clock budget; stops after the iteration that passes it [default: 10]")
       ->check(number_above(0, 10000))
       ->type_name("N");
-  app.add_option("--iterations", o.iterations, "DAgger iterations at most [default: 6]")
-      ->check(integer_in(1, 100))
+  app.add_option("--iterations", o.iterations,
+                 "iterations at most: imitation's DAgger rounds [default: 6]; ppo/dqn's rollouts of --sessions x 32 "
+                 "decisions, over which their schedules anneal [default: 2000]")
+      ->check(integer_in(1, 1000000))
       ->type_name("N");
   app.add_option("--seed", o.seed, "seed of everything random [default: 1]")->type_name("S");
   app.add_option("--threads", o.threads, "worker threads, 0 = all [default: 0]")->check(integer_in(0, 256))->type_name("N");
@@ -128,10 +179,40 @@ int run_train(const std::vector<std::string>& argv) {
                  "[default: 0.5]")
       ->check(number_in(0, 1000))
       ->type_name("T");
+  // The policy trainers' options (imitation, ppo, dqn).
+  PolicyRun run;
+  app.add_option("--log", run.log, "imitation|ppo|dqn: write the progress (one row per validation) as CSV")
+      ->type_name("FILE");
+  app.add_option("--init", run.init,
+                 "ppo|dqn: start from this model: a rung policy (e.g. models/imitation.sopt: fine-tuning) or a "
+                 "checkpoint OUT.ckpt (resuming)")
+      ->check(CLI::ExistingFile)
+      ->type_name("FILE");
+  app.add_option("--sessions", run.sessions, "ppo|dqn: sessions played in lockstep [default: 16]")
+      ->check(integer_in(1, 4096))
+      ->type_name("N");
+  app.add_option("--validate-every", run.validate_every,
+                 "ppo|dqn: iterations between validations and checkpoints [default: 20]")
+      ->check(integer_in(1, 1000000))
+      ->type_name("N");
+  app.add_option("--learning-rate", run.learning_rate, "ppo|dqn: Adam's step size [default: 1e-4]")
+      ->check(number_in(1e-7, 1))
+      ->type_name("X");
   if (!parse(app, argv)) return 0;
-  if (algo != "imitation") return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
-  for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth"}) {
-    refuse(app.get_option(name), "to --algo imitation (it is for rf, gbdt, mlp and ttp)");
+  const bool policy_trainer = algo == "imitation" || algo == "ppo" || algo == "dqn";
+  if (!policy_trainer) {
+    for (const char* name : {"--log", "--init", "--sessions", "--validate-every", "--learning-rate"}) {
+      refuse(app.get_option(name), "to --algo " + algo + " (it is for imitation, ppo and dqn)");
+    }
+    return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
+  }
+  if (algo == "imitation") {
+    for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--init", "--sessions",
+                             "--validate-every", "--learning-rate"}) {
+      refuse(app.get_option(name), "to --algo imitation");
+    }
+  } else if (given(app.get_option("--epochs"))) {
+    refuse(app.get_option("--epochs"), "to --algo " + algo);
   }
 
   o.traces = trace_files(traces);
@@ -142,6 +223,14 @@ int run_train(const std::vector<std::string>& argv) {
   o.qoe = qoe;
   o.command = "streamopt train";
   for (const auto& a : argv) o.command += " " + a;
+  if (algo == "ppo") {
+    learn::PpoOptions ppo;
+    return train_rl(app, algo, o, run, ppo, [&] { return learn::train_ppo(ppo); });
+  }
+  if (algo == "dqn") {
+    learn::DqnOptions dqn;
+    return train_rl(app, algo, o, run, dqn, [&] { return learn::train_dqn(dqn); });
+  }
   o.progress = [](const learn::TrainProgress& p) {
     fmt::print(stderr,
                "iteration {}/{}: {} labelled decisions, loss {:.4f} -> {:.4f}, validation QoE/segment {:.4f} "
@@ -150,6 +239,7 @@ int run_train(const std::vector<std::string>& argv) {
                format_duration(p.elapsed_s), format_duration(p.eta_s));
   };
   const learn::TrainResult r = learn::train_imitation(o);
+  write_progress_log(run.log, algo, r);
   fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f})\n", out, r.best_iteration, r.best_val_qoe);
   return 0;
 }

@@ -220,12 +220,14 @@ HEADER = ["algorithm", "traces", "sessions", "QoE/segment", "% of oracle", "util
 
 def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, trace_set: Optional[str] = None,
                  traces_dir: Optional[str] = None, edge_dir: Optional[str] = None,
-                 live_dir: Optional[str] = None) -> str:
+                 live_dir: Optional[str] = None, training_logs: Optional[List[str]] = None) -> str:
     """Writes the plots, index.html and report.md; returns the index.html path.
 
     With ``edge_dir`` (an ``edge simulate --out`` directory) the report also
     shows its allocation table and ``edge.png``; with ``live_dir`` (an
-    ``evaluate --mode live --out`` directory) its live table and ``live.png``."""
+    ``evaluate --mode live --out`` directory) its live table and ``live.png``;
+    with ``training_logs`` (``streamopt train --log`` files) ``training.png``,
+    validation QoE against training time."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -280,6 +282,14 @@ def write_report(results_dir: str, out_dir: str, session: Optional[str] = None, 
         except (LiveReportError, OSError) as e:
             raise ReportError(f"--live {live_dir}: {e}") from e
         images.append(("live.png", "Live: mean latency vs bitrate per controller (marker area = rebuffer ratio)"))
+    if training_logs:
+        from .training_report import TrainingReportError, plot_training
+
+        try:
+            plot_training(training_logs, os.path.join(out_dir, "training.png"))
+        except (TrainingReportError, OSError) as e:
+            raise ReportError(f"--training: {e}") from e
+        images.append(("training.png", "Training: validation QoE per segment against wall-clock training time"))
 
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write("# streamopt evaluation report\n\n")
@@ -330,10 +340,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--traces", help="directory holding the session's trace, to overlay its throughput")
     parser.add_argument("--edge", help="an `streamopt edge simulate --out` directory to add (table and plot)")
     parser.add_argument("--live", help="an `streamopt evaluate --mode live --out` directory to add (table and plot)")
+    parser.add_argument("--training", help="progress logs of `streamopt train --log` to plot, comma-separated")
     args = parser.parse_args(argv)
     try:
         index = write_report(args.results_dir, args.out, args.session, args.trace_set, args.traces, args.edge,
-                             args.live)
+                             args.live, args.training.split(",") if args.training else None)
     except (ReportError, OSError) as e:
         print(f"streamopt.report: error: {e}", file=sys.stderr)
         return 1

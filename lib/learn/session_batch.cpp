@@ -1,0 +1,101 @@
+// Lockstep simulated sessions for the RL trainers (see session_batch.hpp).
+#include "learn/session_batch.hpp"
+
+#include <algorithm>
+
+#include "model/rung_features.hpp"
+#include "streamopt/error.hpp"
+
+namespace streamopt::learn {
+
+NetworkTrace rotate_trace(const NetworkTrace& trace, std::size_t first) {
+  const std::size_t n = trace.time_s.size();
+  if (n < 2 || first == 0 || first >= n) return trace;
+  NetworkTrace out;
+  out.name = trace.name;
+  out.time_s.reserve(n);
+  out.throughput_bps.reserve(n);
+  const double step_s = trace.time_s[1] - trace.time_s[0];
+  const double origin_s = trace.time_s[first];
+  const bool latency = !trace.latency_s.empty();
+  for (std::size_t i = first; i < n; ++i) {
+    out.time_s.push_back(trace.time_s[i] - origin_s);
+    out.throughput_bps.push_back(trace.throughput_bps[i]);
+    if (latency) out.latency_s.push_back(trace.latency_s[i]);
+  }
+  const double wrap_s = out.time_s.back() + step_s - trace.time_s[0];
+  for (std::size_t i = 0; i < first; ++i) {
+    out.time_s.push_back(trace.time_s[i] + wrap_s);
+    out.throughput_bps.push_back(trace.throughput_bps[i]);
+    if (latency) out.latency_s.push_back(trace.latency_s[i]);
+  }
+  return out;
+}
+
+SessionBatch::SessionBatch(const std::vector<NetworkTrace>& traces, const Manifest& manifest, const SimConfig& sim,
+                           const QoeModel& qoe, std::size_t sessions, std::uint64_t seed)
+    : traces_(traces), manifest_(manifest), sim_(sim), qoe_(qoe), rng_(seed) {
+  if (traces.empty()) throw Error("session batch: no training traces");
+  if (sessions == 0) throw Error("session batch: sessions must be >= 1");
+  rotated_.resize(sessions);
+  histories_.assign(sessions, model::DownloadHistory(model::kFeatureHistory));
+  features_.assign(sessions * manifest.rung_count() * model::rung_feature_count(), 0.0f);
+  players_.reserve(sessions);
+  for (std::size_t i = 0; i < sessions; ++i) {
+    rotated_[i] = traces.front();  // replaced by start()
+    players_.emplace_back(rotated_[i], manifest, sim, qoe);
+    start(i);
+    advance(i);
+  }
+}
+
+void SessionBatch::start(std::size_t i) {
+  const NetworkTrace& trace = traces_[std::uniform_int_distribution<std::size_t>(0, traces_.size() - 1)(rng_)];
+  const std::size_t first =
+      std::uniform_int_distribution<std::size_t>(0, std::max<std::size_t>(1, trace.time_s.size()) - 1)(rng_);
+  rotated_[i] = rotate_trace(trace, first);
+  players_[i] = SimulatedPlayer(rotated_[i], manifest_, sim_, qoe_);
+  histories_[i].clear();
+}
+
+void SessionBatch::advance(std::size_t i) {
+  SimulatedPlayer& player = players_[i];
+  while (!player.done() && player.forced_rung() != kNoRung) {
+    Decision d;
+    d.rung = player.forced_rung();
+    histories_[i].observe(player.play(d));
+  }
+  if (player.done()) return;
+  model::rung_features(player.state(), manifest_, qoe_, histories_[i], rows_);
+  std::copy(rows_.begin(), rows_.end(), features_.begin() + static_cast<std::ptrdiff_t>(i * rows_.size()));
+}
+
+void SessionBatch::step(const std::vector<std::size_t>& actions, std::vector<float>& reward,
+                        std::vector<std::uint8_t>& done) {
+  if (actions.size() != players_.size()) throw Error("session batch: one action per session expected");
+  reward.assign(players_.size(), 0.0f);
+  done.assign(players_.size(), 0);
+  for (std::size_t i = 0; i < players_.size(); ++i) {
+    Decision d;
+    d.rung = actions[i];
+    histories_[i].observe(players_[i].play(d));
+    reward[i] = static_cast<float>(players_[i].records().back().qoe.total);
+    if (players_[i].done()) {
+      const auto& records = players_[i].records();
+      for (const auto& r : records) finished_qoe_ += r.qoe.total;
+      finished_segments_ += records.size();
+      done[i] = 1;
+      start(i);
+    }
+    advance(i);
+  }
+}
+
+double SessionBatch::take_finished_qoe_per_segment() {
+  const double mean = finished_segments_ > 0 ? finished_qoe_ / static_cast<double>(finished_segments_) : 0.0;
+  finished_qoe_ = 0;
+  finished_segments_ = 0;
+  return mean;
+}
+
+}  // namespace streamopt::learn
