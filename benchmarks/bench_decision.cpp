@@ -49,6 +49,8 @@ BENCHMARK_CAPTURE(decide, mpc_h5, "mpc");
 BENCHMARK_CAPTURE(decide, robust_mpc_h5, "robust_mpc");
 BENCHMARK_CAPTURE(decide, robust_mpc_h5_pensieve_exhaustive, "robust_mpc:preset=pensieve");
 BENCHMARK_CAPTURE(decide, robust_mpc_h10, "robust_mpc:horizon=10");
-BENCHMARK_CAPTURE(decide, imitation, "imitation");  // the shipped learned policy, Eigen
+BENCHMARK_CAPTURE(decide, imitation, "imitation");  // the shipped learned policies, Eigen
+BENCHMARK_CAPTURE(decide, ppo, "ppo");
+BENCHMARK_CAPTURE(decide, dqn, "dqn");
 BENCHMARK_CAPTURE(decide, stochastic_mpc_h15, "stochastic_mpc");  // the shipped ttp, 21 outcomes per fetch
 BENCHMARK_CAPTURE(decide, stochastic_mpc_h5, "stochastic_mpc:horizon=5");

@@ -14,7 +14,7 @@ cli=build/default/tools/streamopt/streamopt
 out=out/demo
 mkdir -p "$out"
 
-controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,robust_mpc:horizon=12,stochastic_mpc,imitation,dashjs,hlsjs,exoplayer,shaka,oracle"
+controllers="fixed,rate,bba,bba:preset=pensieve,bola,bola:variant=basic,dynamic,mpc,robust_mpc,robust_mpc:preset=pensieve,robust_mpc:horizon=12,stochastic_mpc,imitation,ppo,dqn,dashjs,hlsjs,exoplayer,shaka,oracle"
 has_data() { [ -d "$1/traces/fcc-hsdpa/test" ] && [ -f "$1/video/envivio/ladder.json" ]; }
 data=""
 if [ -n "${STREAMOPT_DATA:-}" ]; then
@@ -96,8 +96,9 @@ echo "Live: 3 s target latency, 0.5 s CMAF chunks, on $live_traces (docs/simulat
 } >> "$out/summary.md"
 report_traces=()
 [ "$mode" = pensieve ] && report_traces=(--traces "$data/traces/fcc-hsdpa/test")
+# The shipped policies' training runs (models/*.progress.csv): validation QoE against training time.
 PYTHONPATH=build/default/bindings/python /usr/bin/python3 -m streamopt.report "$out" -o "$out/report" "${report_traces[@]}" \
-  --edge "$out/edge" --live "$out/live" >/dev/null
+  --edge "$out/edge" --live "$out/live" --training models/ppo.progress.csv,models/dqn.progress.csv >/dev/null
 echo
 echo "Live path: congestion controllers on RFC 8867 case 5.1 (one flow, 1.0/2.5/0.6/1.0 Mbps, 50 ms, 300 ms queue)"
 "$cli" cc compare --cc gcc,gcc:profile=draft02,nada,bbr --case rfc8867-5.1 --out "$out/cc" | tee "$out/cc.md"

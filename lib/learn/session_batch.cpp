@@ -42,18 +42,21 @@ SessionBatch::SessionBatch(const std::vector<NetworkTrace>& traces, const Manife
   features_.assign(sessions * manifest.rung_count() * model::rung_feature_count(), 0.0f);
   players_.reserve(sessions);
   for (std::size_t i = 0; i < sessions; ++i) {
-    rotated_[i] = traces.front();  // replaced by start()
+    draw_trace(i);
     players_.emplace_back(rotated_[i], manifest, sim, qoe);
-    start(i);
     advance(i);
   }
 }
 
-void SessionBatch::start(std::size_t i) {
+void SessionBatch::draw_trace(std::size_t i) {
   const NetworkTrace& trace = traces_[std::uniform_int_distribution<std::size_t>(0, traces_.size() - 1)(rng_)];
   const std::size_t first =
       std::uniform_int_distribution<std::size_t>(0, std::max<std::size_t>(1, trace.time_s.size()) - 1)(rng_);
   rotated_[i] = rotate_trace(trace, first);
+}
+
+void SessionBatch::start(std::size_t i) {
+  draw_trace(i);
   players_[i] = SimulatedPlayer(rotated_[i], manifest_, sim_, qoe_);
   histories_[i].clear();
 }

@@ -47,6 +47,9 @@ class SessionBatch {
   double take_finished_qoe_per_segment();
 
  private:
+  // Draws session i's next trace (a random training trace, rotated to a random sample).
+  void draw_trace(std::size_t i);
+  // Restarts session i on a newly drawn trace.
   void start(std::size_t i);
   // Plays forced rungs until session i waits for a decision, then writes its rows.
   void advance(std::size_t i);
