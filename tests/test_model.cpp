@@ -264,3 +264,20 @@ TEST_CASE("The shipped imitation policy on hsdpa: what docs/benchmarks.md record
   CHECK(imitation == Approx(0.8517).margin(0.01));  // docs/benchmarks.md "Learned controllers"
   CHECK(imitation > result.rows[1].qoe_per_segment);
 }
+
+TEST_CASE("The shipped ppo and dqn policies on hsdpa: what docs/benchmarks.md records", "[.data][model]") {
+  const auto root = test::require_data({"traces/hsdpa", "video/envivio"});
+  if (root.empty()) return;
+  const Manifest manifest = Manifest::load(root / "video/envivio");
+  TraceSet set{"hsdpa", {}};
+  for (const auto& file : list_trace_files(root / "traces/hsdpa")) set.traces.push_back(read_trace(file));
+  EvaluationConfig config;
+  config.algorithms = {parse_spec("ppo"), parse_spec("dqn"), parse_spec("robust_mpc:horizon=12")};
+  config.sim = SimConfig::pensieve();
+  const EvaluationResult result = evaluate({set}, manifest, config);
+  const double ppo = result.rows[0].qoe_per_segment, dqn = result.rows[1].qoe_per_segment;
+  INFO("ppo " << ppo << ", dqn " << dqn << ", robust_mpc:horizon=12 " << result.rows[2].qoe_per_segment);
+  CHECK(ppo == Approx(0.9883).margin(0.01));  // docs/benchmarks.md "Learned controllers"
+  CHECK(dqn == Approx(0.8645).margin(0.01));
+  CHECK(ppo > result.rows[2].qoe_per_segment);  // beats the tuned classic controller there
+}
