@@ -249,16 +249,25 @@ TEST_CASE("One loaded policy serves concurrent sessions with the same results", 
   }
 }
 
-TEST_CASE("The shipped imitation policy on hsdpa: what docs/benchmarks.md records", "[.data][model]") {
-  const auto root = test::require_data({"traces/hsdpa", "video/envivio"});
-  if (root.empty()) return;
+namespace {
+
+// `specs` on the shared hsdpa traces with envivio in Pensieve mode.
+EvaluationResult evaluate_on_hsdpa(const std::filesystem::path& root, const std::vector<std::string>& specs) {
   const Manifest manifest = Manifest::load(root / "video/envivio");
   TraceSet set{"hsdpa", {}};
   for (const auto& file : list_trace_files(root / "traces/hsdpa")) set.traces.push_back(read_trace(file));
   EvaluationConfig config;
-  config.algorithms = {parse_spec("imitation"), parse_spec("bba:preset=pensieve")};
+  for (const auto& spec : specs) config.algorithms.push_back(parse_spec(spec));
   config.sim = SimConfig::pensieve();
-  const EvaluationResult result = evaluate({set}, manifest, config);
+  return evaluate({set}, manifest, config);
+}
+
+}  // namespace
+
+TEST_CASE("The shipped imitation policy on hsdpa: what docs/benchmarks.md records", "[.data][model]") {
+  const auto root = test::require_data({"traces/hsdpa", "video/envivio"});
+  if (root.empty()) return;
+  const EvaluationResult result = evaluate_on_hsdpa(root, {"imitation", "bba:preset=pensieve"});
   const double imitation = result.rows[0].qoe_per_segment;
   INFO("imitation " << imitation << ", bba " << result.rows[1].qoe_per_segment);
   CHECK(imitation == Approx(0.8517).margin(0.01));  // docs/benchmarks.md "Learned controllers"
@@ -268,13 +277,7 @@ TEST_CASE("The shipped imitation policy on hsdpa: what docs/benchmarks.md record
 TEST_CASE("The shipped ppo and dqn policies on hsdpa: what docs/benchmarks.md records", "[.data][model]") {
   const auto root = test::require_data({"traces/hsdpa", "video/envivio"});
   if (root.empty()) return;
-  const Manifest manifest = Manifest::load(root / "video/envivio");
-  TraceSet set{"hsdpa", {}};
-  for (const auto& file : list_trace_files(root / "traces/hsdpa")) set.traces.push_back(read_trace(file));
-  EvaluationConfig config;
-  config.algorithms = {parse_spec("ppo"), parse_spec("dqn"), parse_spec("robust_mpc:horizon=12")};
-  config.sim = SimConfig::pensieve();
-  const EvaluationResult result = evaluate({set}, manifest, config);
+  const EvaluationResult result = evaluate_on_hsdpa(root, {"ppo", "dqn", "robust_mpc:horizon=12"});
   const double ppo = result.rows[0].qoe_per_segment, dqn = result.rows[1].qoe_per_segment;
   INFO("ppo " << ppo << ", dqn " << dqn << ", robust_mpc:horizon=12 " << result.rows[2].qoe_per_segment);
   CHECK(ppo == Approx(0.9883).margin(0.01));  // docs/benchmarks.md "Learned controllers"

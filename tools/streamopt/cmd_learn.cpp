@@ -86,6 +86,24 @@ void write_progress_log(const std::string& path, const std::string& algo, const 
   detail::write_file_atomic(path, text);
 }
 
+// Prints one validation's progress line of a policy trainer (stderr).
+void print_progress(const learn::TrainProgress& p, bool reinforcement) {
+  fmt::print(stderr, "iteration {}/{}: {} {}, loss {:.4f} -> {:.4f}, {}validation QoE/segment {:.4f} (best {:.4f}), "
+             "{} elapsed, ETA {}\n",
+             p.iteration, p.iterations, p.samples, reinforcement ? "decisions" : "labelled decisions", p.loss_first,
+             p.loss, reinforcement ? fmt::format("training QoE/segment {:.4f}, ", p.train_qoe) : "", p.val_qoe,
+             p.best_val_qoe, format_duration(p.elapsed_s), format_duration(p.eta_s));
+}
+
+// Writes the progress log and says which model was kept.
+void finish_policy_run(const std::string& algo, const std::string& out, const std::string& log,
+                       const learn::TrainResult& r) {
+  write_progress_log(log, algo, r);
+  const bool reinforcement = algo != "imitation";
+  fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}){}\n", out, r.best_iteration, r.best_val_qoe,
+             reinforcement ? fmt::format("; checkpoint {}.ckpt", out) : "");
+}
+
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
 int train_rl(const CLI::App& app, const std::string& algo, const learn::ImitationOptions& common,
              const PolicyRun& run, learn::RlOptions& o, const std::function<learn::TrainResult()>& train) {
@@ -99,17 +117,8 @@ int train_rl(const CLI::App& app, const std::string& algo, const learn::Imitatio
   o.sessions = run.sessions;
   o.validate_every = run.validate_every;
   o.learning_rate = run.learning_rate;
-  o.progress = [](const learn::TrainProgress& p) {
-    fmt::print(stderr,
-               "iteration {}/{}: {} decisions, loss {:.4f}, training QoE/segment {:.4f}, validation {:.4f} "
-               "(best {:.4f}), {} elapsed, ETA {}\n",
-               p.iteration, p.iterations, p.samples, p.loss, p.train_qoe, p.val_qoe, p.best_val_qoe,
-               format_duration(p.elapsed_s), format_duration(p.eta_s));
-  };
-  const learn::TrainResult r = train();
-  write_progress_log(run.log, algo, r);
-  fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}); checkpoint {}.ckpt\n", o.out.string(),
-             r.best_iteration, r.best_val_qoe, o.out.string());
+  o.progress = [](const learn::TrainProgress& p) { print_progress(p, true); };
+  finish_policy_run(algo, o.out.string(), run.log, train());
   return 0;
 }
 
@@ -231,16 +240,8 @@ int run_train(const std::vector<std::string>& argv) {
     learn::DqnOptions dqn;
     return train_rl(app, algo, o, run, dqn, [&] { return learn::train_dqn(dqn); });
   }
-  o.progress = [](const learn::TrainProgress& p) {
-    fmt::print(stderr,
-               "iteration {}/{}: {} labelled decisions, loss {:.4f} -> {:.4f}, validation QoE/segment {:.4f} "
-               "(best {:.4f}), {} elapsed, ETA {}\n",
-               p.iteration, p.iterations, p.samples, p.loss_first, p.loss, p.val_qoe, p.best_val_qoe,
-               format_duration(p.elapsed_s), format_duration(p.eta_s));
-  };
-  const learn::TrainResult r = learn::train_imitation(o);
-  write_progress_log(run.log, algo, r);
-  fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f})\n", out, r.best_iteration, r.best_val_qoe);
+  o.progress = [](const learn::TrainProgress& p) { print_progress(p, false); };
+  finish_policy_run(algo, out, run.log, learn::train_imitation(o));
   return 0;
 }
 
