@@ -21,10 +21,11 @@ mkdir -p "$out"
   --video "$data/video/envivio" --out "$out/imitation.sopt" \
   --iterations 4 --minutes 20 --expert-horizon 8 --seed 1 --threads 2
 
-# PPO: the imitation policy fine-tuned on its own QoE (one thread: the same
-# run for the seed on any machine that reaches the kept iteration in time).
+# PPO: the imitation policy fine-tuned on its own QoE, with Puffer's train
+# split added (one thread: the same run for the seed on any machine that
+# reaches the kept iteration in time).
 "$streamopt" train --algo ppo --init "$out/imitation.sopt" \
-  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train,$data/traces/puffer-2110/train" \
   --video "$data/video/envivio" --out "$out/ppo.sopt" \
   --minutes 10 --seed 1 --threads 1 --validate-every 10 --log "$out/ppo.progress.csv"
 
