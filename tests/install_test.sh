@@ -32,22 +32,16 @@ fi
 # shellcheck disable=SC2046
 cc $flags -std=c11 -o "$work/c_player" "$consumer/../../examples/c_player/c_player.c" $(pkg-config --cflags --libs streamopt)
 printf '0 2\n100 2\n' > "$work/trace.log"
-LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
-  "$work/c_player" "$work/trace.log" synthetic bba | grep -q "qoe_per_segment="
+libdir="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")"
+LD_LIBRARY_PATH="$libdir" "$work/c_player" "$work/trace.log" synthetic bba | grep -q "qoe_per_segment="
 # The shipped learned models install under share/streamopt/models; a relocated
-# install points STREAMOPT_MODEL_DIR at them.
-[ -f "$work/prefix/share/streamopt/models/imitation.sopt" ]
-STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
-LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
-  "$work/c_player" "$work/trace.log" synthetic imitation | grep -q "qoe_per_segment="
-[ -f "$work/prefix/share/streamopt/models/ppo.sopt" ]
-STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
-LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
-  "$work/c_player" "$work/trace.log" synthetic ppo | grep -q "qoe_per_segment="
-[ -f "$work/prefix/share/streamopt/models/ttp.sopt" ]
-STREAMOPT_MODEL_DIR="$work/prefix/share/streamopt/models" \
-LD_LIBRARY_PATH="$(dirname "$(find "$work/prefix" -name 'libstreamopt.so' | head -1)")" \
-  "$work/c_player" "$work/trace.log" synthetic stochastic_mpc | grep -q "qoe_per_segment="
+# install points STREAMOPT_MODEL_DIR at them (stochastic_mpc loads ttp.sopt).
+models="$work/prefix/share/streamopt/models"
+for spec in imitation:imitation ppo:ppo stochastic_mpc:ttp; do
+  [ -f "$models/${spec#*:}.sopt" ]
+  STREAMOPT_MODEL_DIR="$models" LD_LIBRARY_PATH="$libdir" \
+    "$work/c_player" "$work/trace.log" synthetic "${spec%%:*}" | grep -q "qoe_per_segment="
+done
 # Python users: the installed package imports (when the module was built).
 pydir=$(find "$work/prefix" -type d -path '*dist-packages/streamopt' | head -1)
 if [ -n "$pydir" ]; then

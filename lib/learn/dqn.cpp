@@ -110,12 +110,8 @@ TrainResult train_dqn(const DqnOptions& o) {
   SessionBatch batch(setup.split.train, manifest, o.sim, setup.qoe, o.sessions, o.seed);
   RungNets nets = make_rung_nets(o, batch);
   RungNets target = nets;
-  target.head = make_mlp(nets.head[0]->as<torch::nn::Linear>()->weight.size(1),
-                         nets.head[0]->as<torch::nn::Linear>()->weight.size(0), 1);
-  target.value = make_mlp(nets.value[0]->as<torch::nn::Linear>()->weight.size(1),
-                          nets.value[0]->as<torch::nn::Linear>()->weight.size(0), 1);
-  copy_parameters(nets.head, target.head);
-  copy_parameters(nets.value, target.value);
+  target.head = copy_of(nets.head);
+  target.value = copy_of(nets.value);
   torch::optim::Adam optimizer(nets.parameters(), torch::optim::AdamOptions(o.learning_rate));
   TrainResult result;
   result.first_iteration = nets.iteration;

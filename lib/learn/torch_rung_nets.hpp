@@ -27,8 +27,7 @@ namespace streamopt::learn {
 struct RungNets {
   torch::nn::Sequential head;   // rung row -> score (PPO: logit; DQN: advantage)
   torch::nn::Sequential value;  // rung row -> value, averaged over the rungs
-  std::vector<float> input_mean, input_scale;
-  torch::Tensor mean, scale;    // the same, as tensors
+  torch::Tensor mean, scale;    // input normalisation: (x - mean) * scale
   std::size_t iteration = 0;    // iterations done (a checkpoint's, when resumed)
   std::size_t decisions = 0;    // decisions trained on so far
 
@@ -56,15 +55,15 @@ struct RungNets {
     file.set_text("seed", std::to_string(o.seed));
     file.set_text("iteration", std::to_string(iteration));
     file.set_text("decisions", std::to_string(decisions));
-    write_torch_mlp(file, "head", head, input_mean, input_scale);
+    write_torch_mlp(file, "head", head, tensor_values(mean), tensor_values(scale));
     return file;
   }
-
-  void set_normalisation(std::vector<float> m, std::vector<float> s) {
-    input_mean = std::move(m);
-    input_scale = std::move(s);
-    mean = torch::tensor(input_mean);
-    scale = torch::tensor(input_scale);
+  // The checkpoint: the policy file with the value net and the progress.
+  [[nodiscard]] model::ModelFile checkpoint_file(model::ModelFile policy) {
+    write_torch_mlp(policy, "value", value, tensor_values(mean), tensor_values(scale));
+    policy.set_text("checkpoint_iteration", std::to_string(iteration));
+    policy.set_text("checkpoint_decisions", std::to_string(decisions));
+    return policy;
   }
 };
 
@@ -95,6 +94,11 @@ struct RlSetup {
   RlSetup& operator=(const RlSetup&) = delete;
 };
 
+// An independent copy of `net` (same weights; DQN's target net).
+inline torch::nn::Sequential copy_of(const torch::nn::Sequential& net) {
+  return torch::nn::Sequential(std::dynamic_pointer_cast<torch::nn::SequentialImpl>(net->clone()));
+}
+
 // The checkpoint beside `out`: OUT.ckpt.
 inline std::filesystem::path checkpoint_path(const std::filesystem::path& out) {
   return std::filesystem::path(out.string() + ".ckpt");
@@ -115,7 +119,8 @@ inline RungNets make_rung_nets(const RlOptions& o, SessionBatch& batch) {
     nets.head = read_torch_mlp(file, "head", m, s);
     nets.value = file.has("value.layers") ? read_torch_mlp(file, "value", vm, vs)
                                           : make_mlp(width, nets.head[0]->as<torch::nn::Linear>()->weight.size(0), 1);
-    nets.set_normalisation(std::move(m), std::move(s));
+    nets.mean = torch::tensor(m);
+    nets.scale = torch::tensor(s);
     if (file.has("checkpoint_iteration")) {
       nets.iteration = file.count("checkpoint_iteration");
       nets.decisions = file.count("checkpoint_decisions");
@@ -137,7 +142,8 @@ inline RungNets make_rung_nets(const RlOptions& o, SessionBatch& batch) {
   const torch::Tensor x =
       torch::from_blob(rows.data(), {static_cast<std::int64_t>(rows.size()) / width, width}, torch::kFloat32);
   const Normalisation norm(x);
-  nets.set_normalisation(tensor_values(norm.mean), tensor_values(norm.scale));
+  nets.mean = norm.mean;
+  nets.scale = norm.scale;
   return nets;
 }
 
@@ -158,10 +164,7 @@ inline bool validate_and_keep(const std::string& algorithm, const RlOptions& o, 
     result.best_iteration = nets.iteration;
     file.save(o.out);
   }
-  write_torch_mlp(file, "value", nets.value, nets.input_mean, nets.input_scale);
-  file.set_text("checkpoint_iteration", std::to_string(nets.iteration));
-  file.set_text("checkpoint_decisions", std::to_string(nets.decisions));
-  file.save(checkpoint_path(o.out));
+  nets.checkpoint_file(std::move(file)).save(checkpoint_path(o.out));
 
   p.iteration = nets.iteration;
   p.iterations = iterations;

@@ -66,7 +66,6 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
   return 0;
 }
 
-
 // The options every policy trainer's run shares, and what the RL trainers add.
 struct PolicyRun {
   std::string init, log;
@@ -220,7 +219,7 @@ int run_train(const std::vector<std::string>& argv) {
                              "--validate-every", "--learning-rate"}) {
       refuse(app.get_option(name), "to --algo imitation");
     }
-  } else if (given(app.get_option("--epochs"))) {
+  } else {
     refuse(app.get_option("--epochs"), "to --algo " + algo);
   }
 
