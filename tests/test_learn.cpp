@@ -123,6 +123,32 @@ TEST_CASE("DAgger training writes a policy the registry runs", "[learn]") {
   auto abr = make_abr("imitation:model=" + o.out.string(), std::make_shared<const Manifest>(manifest));
   CHECK(abr->decide(test::state_at(10, 0)).reasons.scores.size() == manifest.rung_count());
 
+  SECTION("a registry controller as the expert: its rung where it has no scores, its scores where it has") {
+    learn::ImitationOptions e = o;
+    e.expert_abr = "fixed:rung=3";
+    e.iterations = 1;
+    e.epochs = 200;  // ~60 labels: a step per epoch
+    learn::train_imitation(e);
+    auto copy = make_abr("imitation:model=" + o.out.string(), std::make_shared<const Manifest>(manifest));
+    const QoeModel qoe("lin", manifest);
+    std::size_t decided = 0, at_three = 0;
+    for (const auto& path : traces) {  // the states it learned on: its own sessions
+      const SessionResult played = simulate(read_trace(path), manifest, *copy, e.sim, qoe);
+      for (std::size_t i = 1; i < played.segments.size(); ++i) {  // the first rung is forced
+        ++decided;
+        at_three += played.segments[i].rung == 3 ? 1 : 0;
+      }
+    }
+    CHECK(at_three >= decided * 9 / 10);
+    e.expert_abr = "robust_mpc:horizon=4";
+    const learn::TrainResult mpc = learn::train_imitation(e);  // soft targets from MPC's per-rung plan values
+    CHECK(mpc.history.front().loss < mpc.history.front().loss_first);
+    CHECK(std::isfinite(mpc.best_val_qoe));
+    e.expert_abr = "no_such_controller";
+    CHECK_THROWS_WITH(learn::train_imitation(e), Catch::Contains("imitation: expert:") &&
+                                                     Catch::Contains("no_such_controller"));
+  }
+
   SECTION("bad input") {
     learn::ImitationOptions bad = o;
     bad.traces.clear();

@@ -1,7 +1,8 @@
 #!/bin/sh
-# `streamopt train --algo ppo|dqn` from the command line on a tiny synthetic
-# title: the model, its checkpoint and the progress log are written, a run
-# resumes from the checkpoint, options of other trainers are refused, and the
+# `streamopt train --algo ppo|dqn|imitation` from the command line on a tiny
+# synthetic title: the model, its checkpoint and the progress log are written,
+# a run resumes from the checkpoint, imitation learns from a registry
+# controller, options of other trainers are refused, and the
 # log plots with streamopt/training_report.py (when matplotlib is there).
 #   train_cli_test.sh STREAMOPT_CLI PYTHON_PACKAGE_DIR
 set -u
@@ -52,6 +53,19 @@ grep -q "iteration 6/6" "$work/err" || { echo "FAIL: resumed run did not continu
 check "the resumed run reports one validation" -- [ "$(grep -c '^iteration' "$work/err")" -eq 1 ]
 run 0 "ppo fine-tunes a policy" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
   --out "$work/tuned.sopt" --init "$work/dqn.sopt" --iterations 2 --validate-every 2 --sessions 4 --threads 1
+run 0 "imitation of a registry controller" -- "$cli" train --algo imitation --expert robust_mpc:horizon=4 \
+  --traces "$work/traces" --video "$work/video" --out "$work/imitation.sopt" --iterations 2 --epochs 4 --hidden 8 \
+  --threads 1 --log "$work/imitation.csv"
+check "imitation log has a header and two iterations" -- [ "$(wc -l <"$work/imitation.csv")" -eq 3 ]
+run 0 "the imitation policy runs in evaluate" -- "$cli" evaluate --abr "imitation:model=$work/imitation.sopt" \
+  --traces "$work/traces" --video "$work/video"
+run 1 "an unknown expert is named" -- "$cli" train --algo imitation --expert no_such_abr --traces "$work/traces" \
+  --video "$work/video" --out "$work/x.sopt"
+grep -q "no_such_abr" "$work/err" || { echo "FAIL: unknown expert not named"; cat "$work/err"; fail=1; }
+run 2 "--expert-horizon sets the oracle, not --expert" -- "$cli" train --algo imitation --expert bola \
+  --expert-horizon 4 --traces "$work/traces" --video "$work/video" --out "$work/x.sopt"
+run 2 "--expert is imitation's" -- "$cli" train --algo ppo --expert bola --traces "$work/traces" \
+  --video "$work/video" --out "$work/x.sopt"
 run 2 "--epochs is imitation's" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
   --out "$work/x.sopt" --epochs 3
 run 2 "--init is not for predictors" -- "$cli" train --algo rf --traces "$work/traces" --video "$work/video" \

@@ -52,6 +52,12 @@ struct ImitationOptions : PolicyTrainingOptions {
   std::size_t iterations = 6;                 ///< DAgger iterations at most (the first uses the expert alone)
   std::size_t epochs = 40;                    ///< passes over the data per iteration
   LookaheadOptions expert;                    ///< the lookahead oracle's horizon and terminal value
+  /// Imitate this registry controller (e.g. `robust_mpc:horizon=12`, a
+  /// long-horizon expert that sees no more than the policy) instead of the
+  /// lookahead oracle; its per-rung scores (`reasons.scores`, e.g. MPC's best
+  /// plan value per first rung) are the soft targets, its rung the label
+  /// where it has none. Empty = the lookahead oracle.
+  std::string expert_abr;
   /// Soft targets: the expert's rung probabilities are softmax(value / this)
   /// over its value of starting with each rung (QoE units); 0 = hard labels.
   double expert_temperature = 0.5;
@@ -67,7 +73,8 @@ struct TrainResult {
 };
 
 /// Trains a rung policy by DAgger from the lookahead oracle (Comyco's
-/// recipe): iteration 1 labels the expert's own sessions, later ones roll
+/// recipe) or from `expert_abr`: iteration 1 labels the expert's own
+/// sessions, later ones roll
 /// out the current policy (the expert steps in with probability 0.5^i) and
 /// label every state it visits with the expert's rung; each iteration
 /// refits the policy on all labels so far, scores it on the validation

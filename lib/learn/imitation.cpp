@@ -1,5 +1,6 @@
-// Imitation learning of a rung policy by DAgger from the lookahead oracle
-// (docs/learning.md "Imitation"): see train_imitation in learn.hpp.
+// Imitation learning of a rung policy by DAgger from the lookahead oracle or
+// a registry controller (docs/learning.md "Imitation"): see train_imitation
+// in learn.hpp.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "streamopt/error.hpp"
 #include "streamopt/learn.hpp"
 #include "streamopt/qoe.hpp"
+#include "streamopt/registry.hpp"
 #include "streamopt/trace.hpp"
 
 namespace streamopt::learn {
@@ -25,10 +27,12 @@ using Clock = std::chrono::steady_clock;
 
 // Plays one session: the policy decides (the expert instead with
 // probability `beta`, always when there is no policy) and every decision
-// is labelled with the expert's values of each rung (a soft target).
+// is labelled with the expert's values of each rung (a soft target). The
+// expert is `expert` when given (it sees every download), else the
+// lookahead oracle.
 RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest, const ImitationOptions& o,
-                            const QoeModel& qoe, const std::shared_ptr<const model::RungPolicy>& policy, double beta,
-                            std::uint64_t seed) {
+                            const QoeModel& qoe, std::unique_ptr<AbrController> expert,
+                            const std::shared_ptr<const model::RungPolicy>& policy, double beta, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   SimulatedPlayer player(trace, manifest, o.sim, qoe);
@@ -43,15 +47,26 @@ RungDataset collect_session(const NetworkTrace& trace, const Manifest& manifest,
     if (d.rung == kNoRung) {
       const PlayerState state = player.state();
       model::rung_features(state, manifest, qoe, history, rows);
-      const std::vector<double> values = lookahead_oracle_values(player, manifest, qoe, o.expert, o.expert_grid);
-      data.add(rows, values, o.expert_temperature);
+      if (!expert) {
+        data.add(rows, lookahead_oracle_values(player, manifest, qoe, o.expert, o.expert_grid), o.expert_temperature);
+      } else {
+        const Decision e = expert->decide(state);
+        if (e.reasons.scores.size() == manifest.rung_count()) {
+          data.add(rows, e.reasons.scores, o.expert_temperature);
+          data.label.back() = static_cast<std::uint8_t>(e.rung);
+        } else {
+          data.add(rows, manifest.rung_count(), e.rung);
+        }
+      }
       d.rung = data.label.back();
       if (policy && coin(rng) >= beta) {
         policy->score(rows, manifest.rung_count(), scratch, scores);
         d.rung = static_cast<std::size_t>(std::max_element(scores.begin(), scores.end()) - scores.begin());
       }
     }
-    history.observe(player.play(d));
+    const DownloadReport report = player.play(d);
+    if (expert) expert->on_download(report);
+    history.observe(report);
   }
   return data;
 }
@@ -66,6 +81,16 @@ TrainResult train_imitation(const ImitationOptions& o) {
   const TraceSplit split = split_traces("imitation", o.traces, o.val, o.val_fraction, o.seed);
   const std::vector<NetworkTrace>& train = split.train;
   const unsigned threads = resolve_threads(o.threads);
+  const auto shared_manifest = std::make_shared<const Manifest>(manifest);
+  const auto make_expert = [&]() -> std::unique_ptr<AbrController> {
+    if (o.expert_abr.empty()) return nullptr;
+    return Registry::builtin().make_abr(o.expert_abr, shared_manifest, o.qoe);
+  };
+  try {
+    (void)make_expert();
+  } catch (const Error& e) {
+    throw Error(fmt::format("imitation: expert: {}", e.what()));
+  }
 
   TrainResult result;
   RungDataset data;
@@ -76,7 +101,8 @@ TrainResult train_imitation(const ImitationOptions& o) {
     const double beta = it == 1 ? 1.0 : std::pow(0.5, static_cast<double>(it - 1));
     std::vector<RungDataset> per_trace(train.size());
     parallel_for(train.size(), threads, [&](std::size_t i) {
-      per_trace[i] = collect_session(train[i], manifest, o, qoe, policy, beta, o.seed * 1000003 + it * 7919 + i);
+      per_trace[i] = collect_session(train[i], manifest, o, qoe, make_expert(), policy, beta,
+                                     o.seed * 1000003 + it * 7919 + i);
     });
     for (const auto& d : per_trace) data.append(d);
 

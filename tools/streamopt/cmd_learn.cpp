@@ -32,8 +32,8 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
                     const std::string& video, const std::string& out, const std::string& mode,
                     const learn::ImitationOptions& imitation, learn::PredictorTrainOptions& p,
                     const std::vector<std::string>& argv) {
-  for (const char* name : {"--val", "--qoe", "--minutes", "--iterations", "--expert-horizon", "--expert-buffer-value",
-                           "--expert-temperature"}) {
+  for (const char* name : {"--val", "--qoe", "--minutes", "--iterations", "--expert", "--expert-horizon",
+                           "--expert-buffer-value", "--expert-temperature"}) {
     refuse(app.get_option(name), "to --algo " + algo + " (validation: --val-fraction of the traces)");
   }
   p.algorithm = algo;
@@ -106,7 +106,7 @@ void finish_policy_run(const std::string& algo, const std::string& out, const st
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
 int train_rl(const CLI::App& app, const std::string& algo, const learn::ImitationOptions& common,
              const PolicyRun& run, learn::RlOptions& o, const std::function<learn::TrainResult()>& train) {
-  for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--expert-horizon",
+  for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--expert", "--expert-horizon",
                            "--expert-buffer-value", "--expert-temperature"}) {
     refuse(app.get_option(name), "to --algo " + algo);
   }
@@ -159,6 +159,10 @@ int run_train(const std::vector<std::string>& argv) {
   app.add_option("--epochs", o.epochs, "passes over the labels per iteration [default: 40]")
       ->check(integer_in(1, 10000))
       ->type_name("N");
+  app.add_option("--expert", o.expert_abr,
+                 "imitation: imitate this controller (e.g. robust_mpc:horizon=12; its per-rung scores are the soft "
+                 "targets) [default: the lookahead oracle]")
+      ->type_name("SPEC");
   app.add_option("--expert-horizon", o.expert.horizon_segments,
                  "segments the lookahead oracle plans, 0 = to the end [default: 16]")
       ->check(integer_in(0, 100000))
@@ -218,6 +222,11 @@ int run_train(const std::vector<std::string>& argv) {
     for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--init", "--sessions",
                              "--validate-every", "--learning-rate"}) {
       refuse(app.get_option(name), "to --algo imitation");
+    }
+    if (!o.expert_abr.empty()) {
+      for (const char* name : {"--expert-horizon", "--expert-buffer-value"}) {
+        refuse(app.get_option(name), "with --expert (they set the lookahead oracle)");
+      }
     }
   } else {
     refuse(app.get_option("--epochs"), "to --algo " + algo);
