@@ -46,7 +46,7 @@ Registry make_builtin() {
   r.add_abr("dashjs", "dash.js v5.2 default ABR: Throughput/BOLA by buffer (12 s on, 6 s off), InsufficientBuffer and SwitchHistory caps", abr::make_dashjs);
   r.add_abr("l2a", "L2A-LL, Karagkioules et al. 2020, as dash.js v5 L2ARule (horizon=4, react=2, b_target_s=1.5)", abr::make_l2a);
   r.add_abr("lolp", "LoL+, Bentaleb et al. 2021, as dash.js v5 LoLpRule: SOM + QoE weight selection, LoL+ playback-rate catch-up", abr::make_lolp);
-  r.add_abr("imitation", "learned rung policy imitating a lookahead expert with the future (DAgger; model=FILE, shipped imitation.sopt)",
+  r.add_abr("imitation", "learned rung policy imitating an expert by DAgger (shipped imitation.sopt: robust_mpc:horizon=12; model=FILE)",
             [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("imitation", c, o); });
   r.add_abr("ppo", "learned rung policy: the imitation policy fine-tuned with PPO in the simulator (model=FILE, shipped ppo.sopt)",
             [](const BuildContext& c, const OptionMap& o) { return abr::make_learned_policy("ppo", c, o); });

@@ -50,6 +50,19 @@ def test_train_ppo_returns_its_progress_and_writes_a_model_evaluate_runs(tmp_pat
     assert len(table) == 1
 
 
+def test_train_imitation_of_a_registry_controller(tmp_path, learn_cli):
+    cli, traces, video = learn_cli
+    history = training.train("imitation", [str(traces)], str(video), str(tmp_path / "i.sopt"), cli=cli,
+                             expert="robust_mpc:horizon=4", iterations=2, epochs=4, hidden=8, threads=1)
+    assert [h["iteration"] for h in history] == [1, 2]
+    assert history[1]["samples"] > history[0]["samples"]  # DAgger aggregates the labels
+    m = streamopt.Manifest.load(str(video))
+    assert len(streamopt.evaluate(str(traces), m, [f"imitation:model={tmp_path / 'i.sopt'}"])) == 1
+    with pytest.raises(training.TrainingError, match="no_such_abr"):
+        training.train("imitation", [str(traces)], str(video), str(tmp_path / "x.sopt"), cli=cli,
+                       expert="no_such_abr")
+
+
 def test_train_reports_the_tools_error(tmp_path, learn_cli):
     cli, traces, video = learn_cli
     with pytest.raises(training.TrainingError, match="--epochs"):
