@@ -74,11 +74,11 @@ struct TrainResult {
 
 /// Trains a rung policy by DAgger from the lookahead oracle (Comyco's
 /// recipe) or from `expert_abr`: iteration 1 labels the expert's own
-/// sessions, later ones roll
-/// out the current policy (the expert steps in with probability 0.5^i) and
-/// label every state it visits with the expert's rung; each iteration
-/// refits the policy on all labels so far, scores it on the validation
-/// traces and keeps the best in `out`. Throws `Error` on empty or bad input.
+/// sessions, later ones roll out the current policy (the expert steps in
+/// with probability 0.5^i) and label every state it visits with the
+/// expert's values; each iteration refits the policy on all labels so far,
+/// scores it on the validation traces and keeps the best in `out`. Throws
+/// `Error` on empty or bad input (an unknown `expert_abr` included).
 TrainResult train_imitation(const ImitationOptions& options);
 
 /// What the reinforcement-learning trainers (`train_ppo`, `train_dqn`)
