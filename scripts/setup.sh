@@ -16,7 +16,33 @@ packages=(
   ffmpeg                             # codec tests compare PSNR/SSIM with ffmpeg's filters
   redis-server libhiredis-dev        # telemetry over Redis Streams (tests start their own redis-server)
   libboost-dev                       # the decision service, streamopt serve (Boost.Beast/Asio, header-only)
+  chromium emscripten                # the browser end-to-end test: headless Chromium, the engine as WebAssembly
 )
+# npm ships with this machine's Node.js when it has one (NodeSource's nodejs
+# conflicts with Debian's npm package); otherwise Debian's npm brings Node.js.
+command -v npm >/dev/null || packages+=(npm)
+# The browser end-to-end test drives Chromium with puppeteer-core and plays with
+# dash.js 5, both from the npm registry (global: scripts/browser_e2e.sh adds
+# `npm root -g` to NODE_PATH).
+npm_packages=(dashjs@5.2.1 puppeteer-core@24)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
+  sudo="sudo"
+fi
+
+# Installs the npm packages that `npm ls -g` does not list at their version.
+install_npm_packages() {
+  local missing_npm=() p name version
+  for p in "${npm_packages[@]}"; do
+    name="${p%@*}" version="${p##*@}"
+    npm ls -g --depth=0 "$name" 2>/dev/null | grep -q " $name@$version" || missing_npm+=("$p")
+  done
+  [ ${#missing_npm[@]} -eq 0 ] && return 0
+  echo "setup: npm install -g ${missing_npm[*]}"
+  $sudo npm install -g --no-fund --no-audit --loglevel=error "${missing_npm[@]}"
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,14 +50,9 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
-fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_packages

@@ -113,6 +113,8 @@ export function attachStreamoptRule(dashjs, player, engine, options = {}) {
             last_rung: state.lastRung,
             rebuffered: state.rebuffered,
           });
+          // A stall during the download before this decision is reported once.
+          state.rebuffered = false;
           state.decided.set(next, decision);
           state.decisions.push({ segment: next, rung: decision.rung, rule: decision.rule, estimate_bps: decision.estimate_bps });
           log(`segment ${next}: rung ${decision.rung} (${decision.rule})`);
@@ -169,8 +171,9 @@ export function attachStreamoptRule(dashjs, player, engine, options = {}) {
     }
     state.reports += 1;
     state.lastRung = rung;
-    state.rebuffered = false;
   });
+  // A stall while a segment downloads reaches the next decision (the
+  // engine's PlayerState.rebuffered: the previous download stalled playback).
   player.on(events.PLAYBACK_WAITING, () => {
     if (state.reports > 0) state.rebuffered = true;
   });

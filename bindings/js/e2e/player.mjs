@@ -25,7 +25,7 @@ async function main() {
     debug: { logLevel: dashjs.Debug.LOG_LEVEL_WARNING },
     streaming: {
       buffer: {
-        stableBufferTime: buffer, bufferTimeAtTopQuality: buffer, bufferTimeAtTopQualityLongForm: buffer,
+        bufferTimeDefault: buffer, bufferTimeAtTopQuality: buffer, bufferTimeAtTopQualityLongForm: buffer,
         fastSwitchEnabled: false,
       },
     },

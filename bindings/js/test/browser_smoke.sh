@@ -38,11 +38,15 @@ for abr in bola dashjs-default; do
       { echo "browser_smoke: FAILED: no 3-segment $mode row for $abr" >&2; cat "$work/out/sessions.csv" >&2; exit 1; }
   done
 done
-# The rule decided every segment through the engine, without an error.
-python3 - "$work/out/browser/step/bola.json" <<'PY'
+# The rule decided every segment through the engine, without an error, and
+# dash.js took every setting the page gave it (it logs the ones it ignores).
+python3 - "$work/out/browser/step/bola.json" "$work/out/browser/step/dashjs-default.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert not r["rule_errors"], r["rule_errors"]
 assert len(r["decisions"]) >= 3 and all(d["rule"] for d in r["decisions"]), r["decisions"]
+for path in sys.argv[1:]:
+    ignored = [line for line in json.load(open(path))["console"] if "is not supported" in line]
+    assert not ignored, (path, ignored)
 PY
 echo "browser_smoke: passed"
