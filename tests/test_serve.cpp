@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "serve/idle_map.hpp"
 #include "serve/request_json.hpp"
 #include "streamopt/registry.hpp"
 #include "streamopt/serve.hpp"
@@ -352,6 +353,36 @@ TEST_CASE("Past --max-sessions creation is 503 with Retry-After until a session 
   CHECK(f.service->session_count() == 2);
   CHECK(f.call("POST", "/v1/sessions/" + a + "/decide", state_body(0, 0, 0, 49)).status == 404);
   CHECK_THAT(f.call("GET", "/metrics").body, Contains("streamopt_sessions_expired_total 3\n"));
+}
+
+TEST_CASE("IdleMap: a full map expires idle entries to take a new key, else refuses it and says when", "[serve]") {
+  struct Entry {
+    int value = 0;
+    std::atomic<double> last_used_s{0};
+  };
+  const auto entry = [](int v) {
+    auto e = std::make_shared<Entry>();
+    e->value = v;
+    return e;
+  };
+  IdleMap<Entry> map(2, 10.0);
+  CHECK(map.put("a", entry(1), 0.0).stored);
+  CHECK(map.put("b", entry(2), 4.0).stored);
+  const auto full = map.put("c", entry(3), 8.0);  // nobody idle past 10 s: refused, "a" expires in 2 s
+  CHECK_FALSE(full.stored);
+  CHECK(full.expired == 0);
+  CHECK(full.next_expiry_s == Approx(2.0));
+  REQUIRE(map.find("a", 9.0));  // used again: now "b" is the older one
+  CHECK(map.put("a", entry(4), 9.0).stored);  // an existing key is replaced, full or not
+  CHECK(map.find("a", 9.0)->value == 4);
+  const auto room = map.put("c", entry(3), 14.5);  // "b" idle 10.5 s: expired to make room
+  CHECK(room.stored);
+  CHECK(room.expired == 1);
+  CHECK_FALSE(map.find("b", 14.5));
+  CHECK(map.size() == 2);
+  CHECK(map.expire(30.0) == 2);
+  CHECK(map.size() == 0);
+  CHECK_FALSE(map.remove("a"));
 }
 
 TEST_CASE("Sessions on different threads decide in parallel without mixing state", "[serve]") {

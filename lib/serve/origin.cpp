@@ -222,9 +222,7 @@ void Origin::track(const OriginFile& file, std::uint64_t body_bytes, const CmcdD
     auto controller = checked_controller(Registry::builtin().make_abr(abr_spec_, manifest_it->second),
                                          manifest_it->second);
     session = std::make_shared<OriginSession>(file.title, manifest_it->second, std::move(controller), now_s);
-    std::size_t expired = 0;
-    const bool stored = sessions_.put(*cmcd.sid, session, now_s, expired);
-    if (!stored) return;  // full: served without a session
+    if (!sessions_.put(*cmcd.sid, session, now_s).stored) return;  // full: served without a session
     metrics_.record_origin_session_created();
   }
   // The rung: nearest to CMCD `br`, else the rung whose size of this segment is nearest the body's.

@@ -12,11 +12,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 
+#include "serve/idle_map.hpp"
 #include "streamopt/abr.hpp"
 #include "streamopt/manifest.hpp"
 
@@ -91,34 +89,8 @@ class OriginSession {
   std::optional<InFlight> in_flight_;
 };
 
-/// The CMCD sessions by `sid`. Thread-safe: lookups share a reader lock.
-class OriginSessionStore {
- public:
-  /// At most `max_sessions`; idle longer than `ttl_s` expires.
-  OriginSessionStore(std::size_t max_sessions, double ttl_s);
-
-  /// The session `sid`, marked used at `now_s`; nullptr when there is none.
-  [[nodiscard]] std::shared_ptr<OriginSession> find(std::string_view sid, double now_s) const;
-  /// Stores `session` as `sid` (replacing one of another title), expiring
-  /// idle sessions when full; false when still full. `expired` counts the
-  /// sessions it ended.
-  bool put(std::string_view sid, std::shared_ptr<OriginSession> session, double now_s, std::size_t& expired);
-  /// Ends the sessions idle longer than the TTL; returns how many.
-  std::size_t expire(double now_s);
-  /// Sessions open now.
-  [[nodiscard]] std::size_t size() const;
-
- private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::size_t expire_locked(double now_s);
-
-  std::size_t max_sessions_;
-  double ttl_s_;
-  mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<OriginSession>, Hash, std::equal_to<>> sessions_;
-};
+/// The CMCD sessions by `sid` (idle TTL, at most N; `put` replaces a
+/// session of another title).
+using OriginSessionStore = IdleMap<OriginSession>;
 
 }  // namespace streamopt::serve
