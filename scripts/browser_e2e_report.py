@@ -132,7 +132,7 @@ def main():
             ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
         ax.set_xlabel("simulator QoE per segment")
         ax.set_ylabel("browser QoE per segment")
-        ax.set_title("sim-to-real: dash.js 5 in Chromium vs streamopt simulate")
+        ax.set_title("dash.js 5 in Chromium vs the streamopt simulator")
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, "gap.png"), dpi=100)

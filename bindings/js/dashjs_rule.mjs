@@ -116,7 +116,17 @@ export function attachStreamoptRule(dashjs, player, engine, options = {}) {
           // A stall during the download before this decision is reported once.
           state.rebuffered = false;
           state.decided.set(next, decision);
-          state.decisions.push({ segment: next, rung: decision.rung, rule: decision.rule, estimate_bps: decision.estimate_bps });
+          // A wait before this download (BOLA above its buffer bound), as
+          // dash.js's own BOLA asks for it: the schedule controller holds the
+          // request that long.
+          const schedule = rulesContext.getScheduleController && rulesContext.getScheduleController();
+          if (decision.delay_s > 0 && schedule && typeof schedule.setTimeToLoadDelay === 'function') {
+            schedule.setTimeToLoadDelay(1000 * decision.delay_s);
+          }
+          state.decisions.push({
+            segment: next, rung: decision.rung, rule: decision.rule, estimate_bps: decision.estimate_bps,
+            delay_s: decision.delay_s,
+          });
           log(`segment ${next}: rung ${decision.rung} (${decision.rule})`);
         }
         request.representation = reps[decision.rung];
