@@ -8,8 +8,8 @@
 # DIR defaults to out/titles/envivio. --loops N plays the source N times
 # over (6 x N segments of 4 s; default 1) for longer sessions. The title is
 # cached: when DIR holds a title encoded with the same command, nothing is
-# encoded (--force re-encodes). The source comes from STREAMOPT_DATA, ../shared or data/
-# (scripts/fetch_data.sh). The CLI is $STREAMOPT_CLI, else
+# encoded (--force re-encodes). The source comes from STREAMOPT_DATA,
+# ../shared or data/ (scripts/fetch_data.sh). The CLI is $STREAMOPT_CLI, else
 # build/default/tools/streamopt/streamopt (built with scripts/build.sh when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
     --out) out="${2:?--out needs a directory}"; shift 2 ;;
     --loops) loops="${2:?--loops needs a number}"; shift 2 ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package_title: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -46,8 +46,8 @@ fi
 rungs=320x180@300,640x360@750,768x432@1200,1024x576@1850,1280x720@2850,1280x720@4300
 input=("$src/init.mp4" "${source_segments[@]}")
 segments=$(( ${#source_segments[@]} * loops ))
-command=(encode ladder --input "${input[@]}" --codec h264 --rungs "$rungs" --segment-s 4
-         --name envivio --package dash,hls --threads 2 --quiet)
+encoding=(--codec h264 --rungs "$rungs" --segment-s 4 --name envivio --package dash,hls --threads 2 --quiet)
+command=(encode ladder --input "${input[@]}" "${encoding[@]}")
 stamp="${command[*]}"
 [ "$loops" -eq 1 ] || stamp+=" (source played $loops times)"
 if [ "$force" -eq 0 ] && [ -f "$out/manifest.mpd" ] && [ -f "$out/master.m3u8" ] &&
@@ -69,7 +69,7 @@ if [ "$loops" -gt 1 ]; then
   command -v ffmpeg >/dev/null || { echo "package_title: --loops needs ffmpeg" >&2; exit 1; }
   cat "${input[@]}" > "$fresh.source.mp4"
   ffmpeg -nostdin -v error -y -stream_loop $((loops - 1)) -i "$fresh.source.mp4" -map 0:v:0 -c copy "$fresh.looped.mp4"
-  command=(encode ladder --input "$fresh.looped.mp4" "${command[@]:$(( ${#input[@]} + 3 ))}")
+  command=(encode ladder --input "$fresh.looped.mp4" "${encoding[@]}")
 fi
 echo "package_title: encoding $segments segments of $src into 6 rungs (a few minutes on 2 cores per 6 segments)"
 "$cli" "${command[@]}" --out "$fresh"

@@ -26,11 +26,13 @@ command -v npm >/dev/null || packages+=(npm)
 # `npm root -g` to NODE_PATH).
 npm_packages=(dashjs@5.2.1 puppeteer-core@24)
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
+# Runs a command as root (through sudo when not root); asked only when
+# something is missing, so an installed machine needs neither.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; return; fi
   command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
-fi
+  sudo "$@"
+}
 
 # Installs the npm packages that `npm ls -g` does not list at their version.
 install_npm_packages() {
@@ -41,7 +43,7 @@ install_npm_packages() {
   done
   [ ${#missing_npm[@]} -eq 0 ] && return 0
   echo "setup: npm install -g ${missing_npm[*]}"
-  $sudo npm install -g --no-fund --no-audit --loglevel=error "${missing_npm[@]}"
+  as_root npm install -g --no-fund --no-audit --loglevel=error "${missing_npm[@]}"
 }
 
 missing=()
@@ -52,7 +54,7 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages already installed"
 else
   echo "setup: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 install_npm_packages
