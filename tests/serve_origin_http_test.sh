@@ -31,6 +31,7 @@ for i in 1 2 3 4; do
   head -c 250000 /dev/zero > "$clip/r0/seg_$i.m4s"
   head -c 1000000 /dev/zero > "$clip/r1/seg_$i.m4s"
 done
+head -c 1000000 /dev/zero > "$clip/r1/init.mp4"
 printf '<?xml version="1.0"?><MPD/>\n' > "$clip/manifest.mpd"
 echo secret > "$work/secret.txt"
 ln -s "$work/secret.txt" "$clip/r0/leak.m4s"
@@ -99,15 +100,21 @@ wait "$pid" || rc=$?
 pid=""
 [ "$rc" = 0 ] || fail "the server exited $rc after SIGTERM: $(cat "$work/server.out")"
 
-# The trace's clock starts with the first body, not with the server: 1 Mbit/s
-# for its first 3 s, then 8. Two seconds after start-up, 1,000,000 bytes take
-# 3 s (375 kB) + 0.625 s + RTT; from the server's start they would take ~2 s.
+# The trace's clock starts with the first media segment request, not with
+# the server nor with manifests or init segments, which are not shaped:
+# 1 Mbit/s for its first 3 s, then 8. An init segment of 1,000,000 bytes
+# takes the RTT (8 s if it were shaped); two seconds after start-up,
+# 1,000,000 bytes of a media segment take 3 s (375 kB) + 0.625 s + RTT; from
+# the server's start, or from the init segment, they would take ~2 s.
 { echo "0 1"; echo "3 1"; i=4; while [ "$i" -le 20 ]; do echo "$i 8"; i=$((i + 1)); done; } > "$work/step.log"
 start_server "$work/step.log"
-sleep 2
+sleep 1
+ti=$(curl -sS -o /dev/null -w '%{time_total}' "$base/r1/init.mp4")
+within "$ti" 0.09 0.9 || fail "a 1,000,000-byte init segment took $ti s: init segments are not shaped"
+sleep 1
 ts=$(curl -sS -o /dev/null -w '%{time_total}' "$base/r1/seg_4.m4s")
 within "$ts" 3.3 4.8 || fail "1,000,000 bytes took $ts s 2 s after start-up; expected about 3.7 s from the trace's start"
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
-echo "serve_origin_http_test: ok (port $port; 1 MB in $t s, two at once in $ta / $tb s, from the trace's start $ts s)"
+echo "serve_origin_http_test: ok (port $port; 1 MB in $t s, two at once in $ta / $tb s, from the trace's start $ts s, init unshaped $ti s)"

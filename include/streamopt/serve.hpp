@@ -83,6 +83,7 @@ struct FileBody {
   std::uint64_t offset = 0;              ///< first byte sent
   std::uint64_t length = 0;              ///< bytes sent (the Content-Length)
   bool send = true;                      ///< false for HEAD: the length is announced, no body follows
+  bool shaped = false;                   ///< paced by `--shape` (media segments; manifests and init segments are not)
 };
 
 /// One request header, as received (names compare case-insensitively).

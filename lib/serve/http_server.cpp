@@ -98,6 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     out_ = std::move(out);
     version_ = version;
     keep_alive_ = keep_alive;
+    if (link_ != nullptr && out_.file && out_.file->shaped) link_->start();  // the trace meets the first segment request
     if (out_.origin && rtt_s_ > 0) {
       delay_.expires_after(seconds(rtt_s_));
       delay_.async_wait(beast::bind_front_handler(&Connection::on_delay, shared_from_this()));
@@ -146,14 +147,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void on_file_header(beast::error_code ec, std::size_t /*bytes*/) {
     if (ec) return finish(false);
-    if (remaining_ > 0 && link_ != nullptr) flow_ = link_->open();
+    if (remaining_ > 0 && link_ != nullptr && out_.file->shaped) flow_ = link_->open();
     next_slice();
   }
 
   void next_slice() {
     if (remaining_ == 0) return finish(true);
     const std::uint64_t want = std::min<std::uint64_t>(remaining_, kFileChunkBytes);
-    if (link_ == nullptr) return send_slice(want);
+    if (!flow_) return send_slice(want);
     link_->request(*flow_, want, [self = shared_from_this()](std::uint64_t granted) {
       net::post(self->stream_.get_executor(), [self, granted] { self->send_slice(granted); });
     });

@@ -65,13 +65,18 @@ std::optional<std::uint64_t> last_number(std::string_view stem) {
 
 bool is_init_name(const std::filesystem::path& file) { return lowercase(file.filename().string()).rfind("init", 0) == 0; }
 
-// A media segment request: CMCD `ot` says video (v, av), or without `ot` a
-// media extension whose name does not start with "init".
-bool is_video_segment(const std::filesystem::path& file, const CmcdData& cmcd) {
-  if (cmcd.ot) return *cmcd.ot == "v" || *cmcd.ot == "av";
+// A media segment: a media extension and a name that does not start with "init".
+bool is_media_segment(const std::filesystem::path& file) {
   const std::string ext = lowercase(file.extension().string());
   return std::find(kMediaExtensions.begin(), kMediaExtensions.end(), ext) != kMediaExtensions.end() &&
          !is_init_name(file);
+}
+
+// A video segment request: CMCD `ot` says video (v, av), or without `ot` a
+// media segment's name.
+bool is_video_segment(const std::filesystem::path& file, const CmcdData& cmcd) {
+  if (cmcd.ot) return *cmcd.ot == "v" || *cmcd.ot == "av";
+  return is_media_segment(file);
 }
 
 }  // namespace
@@ -172,7 +177,7 @@ HttpResponse Origin::handle(const HttpRequest& request, std::string_view rest, s
     }
   }
   const bool send = method == "GET";
-  r.file = FileBody{file.file, range.offset, range.length, send};
+  r.file = FileBody{file.file, range.offset, range.length, send, is_media_segment(file.path)};
   if (send) {
     metrics_.record_origin_bytes(range.length);
     track(file, range.length, cmcd, r);

@@ -23,12 +23,15 @@ void PacedLink::close(std::uint64_t flow) {
   waiting_.erase(flow);
 }
 
+void PacedLink::start() {
+  const std::lock_guard lock(mutex_);
+  if (started_) return;
+  epoch_ = std::chrono::steady_clock::now();
+  started_ = true;
+}
+
 void PacedLink::request(std::uint64_t flow, std::uint64_t max_bytes, std::function<void(std::uint64_t)> granted) {
   const std::lock_guard lock(mutex_);
-  if (!started_) {
-    epoch_ = std::chrono::steady_clock::now();
-    started_ = true;
-  }
   // Capacity of the time nobody waited is lost (an idle link), except the
   // last tick's: a body that was writing its previous grant keeps its pace.
   share_.skip_idle(now_s(), kPacingTickS);

@@ -22,11 +22,15 @@ inline constexpr double kPacingTickS = 0.002;
 /// A trace-shaped link shared by the bodies in flight. Thread-safe.
 class PacedLink {
  public:
-  /// Capacity from `trace`, looped, its time 0 at the first body's first
-  /// request for bytes (so a session played against a fresh server meets
-  /// the trace from its start, however long the server waited). Throws
-  /// `Error` as `FluidShare` does.
+  /// Capacity from `trace`, looped, its time 0 at the first `start()`.
+  /// Throws `Error` as `FluidShare` does.
   PacedLink(boost::asio::io_context& ioc, const NetworkTrace& trace);
+
+  /// Starts the trace's clock unless it runs already. The server calls it
+  /// when the first shaped request arrives (before its RTT), so a session
+  /// against a fresh server meets the trace from its start with its first
+  /// media segment, as in the simulator, however long start-up took.
+  void start();
 
   /// Opens a flow for one response body.
   std::uint64_t open();
@@ -42,7 +46,7 @@ class PacedLink {
   void tick();
 
   std::chrono::steady_clock::time_point epoch_;
-  bool started_ = false;  // epoch_ set by the first request()
+  bool started_ = false;  // epoch_ set by the first start()
   std::mutex mutex_;
   FluidShare share_;
   boost::asio::steady_timer timer_;
