@@ -65,8 +65,9 @@ struct OriginTree {
 };
 
 struct Fixture {
-  explicit Fixture(std::string abr = "robust_mpc") {
+  explicit Fixture(std::string abr = "robust_mpc", std::size_t max_sessions = 10'000) {
     ServiceConfig config;
+    config.max_sessions = max_sessions;
     config.session_id_seed = 3;
     config.clock_s = [this] { return now_s.load(); };
     config.origin_dir = tree.root;
@@ -291,7 +292,24 @@ TEST_CASE("Origin: sessions expire after the TTL like API sessions", "[serve][or
   CHECK(has_line(f.metrics(), "streamopt_origin_sessions 1"));
   f.now_s = 1000 + 301;
   CHECK(f.service->expire_idle() == 1);
-  CHECK(has_line(f.metrics(), "streamopt_origin_sessions 0"));
+  const std::string m = f.metrics();
+  CHECK(has_line(m, "streamopt_origin_sessions 0"));
+  CHECK(has_line(m, "streamopt_origin_sessions_expired_total 1"));
+  CHECK(has_line(m, "streamopt_sessions_expired_total 0"));  // the API's sessions are counted apart
+}
+
+TEST_CASE("Origin: a full session store expires an idle session for a new sid, and counts it",
+          "[serve][origin][cmcd]") {
+  Fixture f("robust_mpc", 1);
+  CHECK_FALSE(header(f.get("/media/clip/r0/seg_1.m4s?CMCD=sid%3D%22p7%22%2Cot%3Dv"), "CMSD-Dynamic").empty());
+  // Full and nobody idle: p8 is served without a session (no CMSD-Dynamic).
+  CHECK(header(f.get("/media/clip/r0/seg_1.m4s?CMCD=sid%3D%22p8%22%2Cot%3Dv"), "CMSD-Dynamic").empty());
+  f.now_s = 1000 + 301;
+  CHECK_FALSE(header(f.get("/media/clip/r0/seg_1.m4s?CMCD=sid%3D%22p8%22%2Cot%3Dv"), "CMSD-Dynamic").empty());
+  const std::string m = f.metrics();
+  CHECK(has_line(m, "streamopt_origin_sessions 1"));
+  CHECK(has_line(m, "streamopt_origin_sessions_created_total 2"));
+  CHECK(has_line(m, "streamopt_origin_sessions_expired_total 1"));
 }
 
 TEST_CASE("Origin: a bad --origin or --origin-abr stops the start with the name", "[serve][origin]") {

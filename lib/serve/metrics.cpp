@@ -94,6 +94,8 @@ std::string ServiceMetrics::prometheus_text(std::size_t sessions_open,
   fmt::format_to(std::back_inserter(out), "streamopt_origin_sessions {}\n", *origin_sessions_open);
   counter("streamopt_origin_sessions_created_total", "CMCD sessions created (one per new sid).",
           load(origin_sessions_created_));
+  counter("streamopt_origin_sessions_expired_total", "CMCD sessions ended because they were idle past the TTL.",
+          load(origin_sessions_expired_));
   counter("streamopt_origin_session_errors_total", "CMCD session reports or states the checks refused.",
           load(origin_session_errors_));
   counter("streamopt_cmsd_responses_total", "Origin responses that carried CMSD-Dynamic.", load(cmsd_responses_));

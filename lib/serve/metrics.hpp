@@ -73,6 +73,10 @@ class ServiceMetrics {
   }
   /// Counts one CMCD session created.
   void record_origin_session_created() noexcept { origin_sessions_created_.fetch_add(1, std::memory_order_relaxed); }
+  /// Counts `n` CMCD sessions ended because they were idle past the TTL.
+  void record_origin_sessions_expired(std::size_t n) noexcept {
+    origin_sessions_expired_.fetch_add(n, std::memory_order_relaxed);
+  }
   /// Counts one report or state of a CMCD session that the checks refused.
   void record_origin_session_error() noexcept { origin_session_errors_.fetch_add(1, std::memory_order_relaxed); }
   /// Counts one response that carried CMSD-Dynamic.
@@ -98,6 +102,7 @@ class ServiceMetrics {
   std::atomic<std::uint64_t> cmcd_requests_{0};
   std::atomic<std::uint64_t> cmcd_errors_{0};
   std::atomic<std::uint64_t> origin_sessions_created_{0};
+  std::atomic<std::uint64_t> origin_sessions_expired_{0};
   std::atomic<std::uint64_t> origin_session_errors_{0};
   std::atomic<std::uint64_t> cmsd_responses_{0};
 };

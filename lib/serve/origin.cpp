@@ -119,7 +119,11 @@ Origin::Origin(const std::filesystem::path& dir, const TitleMap& titles, std::st
   decisions_total_ = metrics_.decisions_counter(parse_spec(abr_spec_).name);
 }
 
-std::size_t Origin::expire_idle(double now_s) { return sessions_.expire(now_s); }
+std::size_t Origin::expire_idle(double now_s) {
+  const std::size_t expired = sessions_.expire(now_s);
+  metrics_.record_origin_sessions_expired(expired);
+  return expired;
+}
 
 std::size_t Origin::session_count() const { return sessions_.size(); }
 
@@ -227,7 +231,9 @@ void Origin::track(const OriginFile& file, std::uint64_t body_bytes, const CmcdD
     auto controller = checked_controller(Registry::builtin().make_abr(abr_spec_, manifest_it->second),
                                          manifest_it->second);
     session = std::make_shared<OriginSession>(file.title, manifest_it->second, std::move(controller), now_s);
-    if (!sessions_.put(*cmcd.sid, session, now_s).stored) return;  // full: served without a session
+    const auto outcome = sessions_.put(*cmcd.sid, session, now_s);
+    metrics_.record_origin_sessions_expired(outcome.expired);
+    if (!outcome.stored) return;  // full: served without a session
     metrics_.record_origin_session_created();
   }
   // The rung: nearest to CMCD `br`, else the rung whose size of this segment is nearest the body's.
