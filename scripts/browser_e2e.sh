@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end proof (docs/browser.md): plays a packaged title in headless
 # Chromium with dash.js 5 -- streamopt's controllers through the WebAssembly
-# rule (bindings/js), or dash.js's own ABR (dashjs-default) -- from
+# rule (bindings/js), or dash.js's own ABR (dashjs-default) -- or with
+# hls.js 1 (--player hlsjs: the WebAssembly ABR controller, or hlsjs-default) from
 # `streamopt serve --origin` shaped by each trace (--shape TRACE --rtt-ms),
 # records every segment, replays the same traces in the simulator (default
 # mode, the browser's buffer target, RTT and start-up) and writes
@@ -9,17 +10,21 @@
 # OUT/gap.png.
 #   scripts/browser_e2e.sh --traces DIR --abr LIST --out DIR [--segments N]
 #       [--title DIR] [--rtt-ms MS] [--buffer-s S] [--timeout-s S] [--max-traces K]
+#       [--player dashjs|hlsjs]
 # LIST: controllers separated by ';' (or ',' when no spec has options), e.g.
-# "robust_mpc;bola;dashjs-default". --title defaults to out/titles/envivio
+# "robust_mpc;bola;dashjs-default" (with --player hlsjs: hlsjs-default is
+# hls.js's own ABR). --title defaults to out/titles/envivio
 # (scripts/package_title.sh). The CLI is $STREAMOPT_CLI, else
 # build/default/tools/streamopt/streamopt. Needs chromium, node, npm's
-# puppeteer-core and dashjs (global or NODE_PATH), em++ for the WASM engine
-# (build/wasm, built when missing). Exit 77 when one of them is missing.
+# puppeteer-core and dashjs 5 or hls.js 1 (global or NODE_PATH), em++ for the
+# WASM engine (build/wasm, built when missing). Exit 77 when one of them is
+# missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 traces="" abr_list="" out="" segments=0 title="out/titles/envivio" rtt_ms=80 buffer_s=20 timeout_s=300 max_traces=0
+player=dashjs
 while [ $# -gt 0 ]; do
   case "$1" in
     --traces) traces="${2:?--traces needs a directory}"; shift 2 ;;
@@ -31,12 +36,24 @@ while [ $# -gt 0 ]; do
     --buffer-s) buffer_s="${2:?}"; shift 2 ;;
     --timeout-s) timeout_s="${2:?}"; shift 2 ;;
     --max-traces) max_traces="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --player) player="${2:?--player needs dashjs or hlsjs}"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "browser_e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -n "$traces" ] && [ -n "$abr_list" ] && [ -n "$out" ] || { echo "browser_e2e: --traces, --abr and --out are required" >&2; exit 2; }
 [[ "$segments" =~ ^[0-9]+$ ]] || { echo "browser_e2e: --segments '$segments' is not a non-negative integer" >&2; exit 2; }
+# Per player: its script in npm's package, the page, the title's manifest,
+# and the name of its own ABR (played in the simulator by streamopt's model
+# of it).
+case "$player" in
+  dashjs) player_script="dashjs/dist/modern/umd/dash.all.min.js" player_version='"version": *"5\.'
+          page=player.html page_files="player.html player.mjs dashjs_rule.mjs" source=manifest.mpd source_key=mpd ;;
+  hlsjs) player_script="hls.js/dist/hls.min.js" player_version='"version": *"1\.'
+         page=hls_player.html page_files="hls_player.html hls_player.mjs hlsjs_abr.mjs" source=master.m3u8 source_key=src ;;
+  *) echo "browser_e2e: --player '$player' is not dashjs or hlsjs" >&2; exit 2 ;;
+esac
+own_abr="$player-default"
 
 skip() { echo "browser_e2e: $1: skipped" >&2; exit 77; }
 chromium="${CHROMIUM:-/usr/bin/chromium}"
@@ -48,16 +65,18 @@ report_python=python3
 /usr/bin/python3 -c "import matplotlib" 2>/dev/null && report_python=/usr/bin/python3
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}$(npm root -g 2>/dev/null || true)"
 node -e "require('puppeteer-core')" 2>/dev/null || skip "npm package puppeteer-core not found (npm install -g puppeteer-core)"
-dashjs_file=""
+player_file=""
 IFS=':' read -r -a node_dirs <<< "$NODE_PATH"
 for d in "${node_dirs[@]}"; do
-  if [ -n "$d" ] && [ -f "$d/dashjs/dist/modern/umd/dash.all.min.js" ] &&
-     grep -q '"version": *"5\.' "$d/dashjs/package.json"; then
-    dashjs_file="$d/dashjs/dist/modern/umd/dash.all.min.js"; break
+  if [ -n "$d" ] && [ -f "$d/$player_script" ] && grep -q "$player_version" "$d/${player_script%%/*}/package.json"; then
+    player_file="$d/$player_script"; break
   fi
 done
-[ -n "$dashjs_file" ] || skip "dash.js 5 not found in NODE_PATH (npm install -g dashjs@5)"
-[ -f "$title/manifest.mpd" ] && [ -f "$title/ladder.json" ] || skip "no packaged title at $title (scripts/package_title.sh)"
+[ -n "$player_file" ] || case "$player" in
+  dashjs) skip "dash.js 5 not found in NODE_PATH (npm install -g dashjs@5)" ;;
+  hlsjs) skip "hls.js 1 not found in NODE_PATH (npm install -g hls.js@1)" ;;
+esac
+[ -f "$title/$source" ] && [ -f "$title/ladder.json" ] || skip "no packaged title with $source at $title (scripts/package_title.sh)"
 cli="${STREAMOPT_CLI:-build/default/tools/streamopt/streamopt}"
 [ -x "$cli" ] || { echo "browser_e2e: no streamopt CLI at $cli (scripts/build.sh, or set STREAMOPT_CLI)" >&2; exit 1; }
 wasm="build/wasm/streamopt_wasm.mjs"
@@ -70,6 +89,12 @@ mapfile -t trace_files < <(find "$traces" -maxdepth 1 -type f ! -name '.*' | sor
 [ "${#trace_files[@]}" -gt 0 ] || { echo "browser_e2e: no trace files in $traces" >&2; exit 2; }
 if [ "$max_traces" -gt 0 ] && [ "${#trace_files[@]}" -gt "$max_traces" ]; then trace_files=("${trace_files[@]:0:$max_traces}"); fi
 if [[ "$abr_list" == *";"* ]]; then IFS=';' read -r -a abrs <<< "$abr_list"; else IFS=',' read -r -a abrs <<< "$abr_list"; fi
+for abr in "${abrs[@]}"; do
+  case "$abr" in
+    dashjs-default|hlsjs-default)
+      [ "$abr" = "$own_abr" ] || { echo "browser_e2e: --abr $abr is not this player's own ABR (--player $player: $own_abr)" >&2; exit 2; } ;;
+  esac
+done
 
 title="$(cd "$title" && pwd)"
 title_name="$(basename "$title")"
@@ -78,8 +103,10 @@ out="$(cd "$out" && pwd)"
 www="$out/www"
 rm -rf "$www" "$out/browser" "$out/sim" "$out/traces"
 mkdir -p "$www" "$out/browser" "$out/traces"
-cp "$dashjs_file" "$wasm" bindings/js/streamopt.mjs bindings/js/dashjs_rule.mjs \
-   bindings/js/e2e/player.html bindings/js/e2e/player.mjs "$www/"
+cp "$player_file" "$wasm" bindings/js/streamopt.mjs bindings/js/e2e/record.mjs "$www/"
+for f in $page_files; do
+  if [ -f "bindings/js/e2e/$f" ]; then cp "bindings/js/e2e/$f" "$www/"; else cp "bindings/js/$f" "$www/"; fi
+done
 # The ladder as streamopt knows it (ladder.json with the sizes inline), for the
 # rule and the simulator alike.
 python3 - "$title" "$www/manifest.json" <<'PY'
@@ -147,8 +174,8 @@ for trace in "${trace_files[@]}"; do
   for abr in "${abrs[@]}"; do
     safe="$(printf '%s' "$abr" | tr -c 'A-Za-z0-9_.=-' '_')"
     start_origin "$trace" "$out/browser/$name/$safe.origin.log"
-    url="http://127.0.0.1:$www_port/player.html?abr=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$abr")"
-    url+="&mpd=http://127.0.0.1:$origin_port/media/$title_name/manifest.mpd&manifest=manifest.json&segments=$segments&buffer=$buffer_s"
+    url="http://127.0.0.1:$www_port/$page?abr=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$abr")"
+    url+="&$source_key=http://127.0.0.1:$origin_port/media/$title_name/$source&manifest=manifest.json&segments=$segments&buffer=$buffer_s"
     echo "browser_e2e: $name / $abr"
     if ! node bindings/js/e2e/drive.mjs --url "$url" --out "$out/browser/$name/$safe.json" --timeout-s "$timeout_s" \
          --chromium "$chromium"; then
@@ -161,10 +188,11 @@ for trace in "${trace_files[@]}"; do
 done
 
 # The simulator on the same traces: default mode, the browser's buffer target,
-# RTT and one segment of start-up; dash.js's own ABR is streamopt's dashjs model.
+# RTT and one segment of start-up; the player's own ABR is streamopt's model
+# of it (dashjs, hlsjs).
 sim_list=""
 for abr in "${abrs[@]}"; do
-  [ "$abr" = dashjs-default ] && abr=dashjs
+  [ "$abr" = "$own_abr" ] && abr="$player"
   sim_list+="${sim_list:+;}$abr"
 done
 seg_args=()
@@ -175,7 +203,7 @@ seg_args=()
   { echo "browser_e2e: streamopt evaluate failed: $(tail -3 "$out/sim.log")" >&2; exit 1; }
 
 "$report_python" "$root/scripts/browser_e2e_report.py" --out "$out" --manifest "$www/manifest.json" --abr "$(IFS=';'; echo "${abrs[*]}")" \
-  --segments "$segments" --rtt-ms "$rtt_ms" --buffer-s "$buffer_s"
+  --player "$player" --segments "$segments" --rtt-ms "$rtt_ms" --buffer-s "$buffer_s"
 if [ "$failures" -gt 0 ]; then
   echo "browser_e2e: $failures browser session(s) failed" >&2
   exit 1

@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--abr", required=True, help="';'-separated, as run")
+    ap.add_argument("--player", choices=["dashjs", "hlsjs"], default="dashjs")
     ap.add_argument("--segments", type=int, default=0)
     ap.add_argument("--rtt-ms", default="80")
     ap.add_argument("--buffer-s", default="20")
@@ -55,6 +56,8 @@ def main():
     manifest = json.load(open(a.manifest))
     bitrates = manifest["bitrates_bps"]
     abrs = [x for x in a.abr.split(";") if x]
+    own = a.player + "-default"  # the player's own ABR; streamopt's model of it in the simulator
+    player_title = {"dashjs": "dash.js 5", "hlsjs": "hls.js 1"}[a.player]
     safe = lambda s: "".join(c if c.isalnum() or c in "_.=-" else "_" for c in s)
 
     sim = {}
@@ -66,7 +69,7 @@ def main():
     traces = sorted(os.listdir(os.path.join(a.out, "browser")))
     for trace in traces:
         for abr in abrs:
-            sim_name = "dashjs" if abr == "dashjs-default" else abr
+            sim_name = a.player if abr == own else abr
             path = os.path.join(a.out, "browser", trace, safe(abr) + ".json")
             try:
                 b = browser_row(path, bitrates, a.segments)
@@ -91,7 +94,7 @@ def main():
         for r in rows:
             w.writerow({k: (repr(r[k]) if isinstance(r[k], float) else r[k]) for k in cols})
 
-    lines = ["# Browser end-to-end: dash.js 5 in headless Chromium vs the simulator", "",
+    lines = [f"# Browser end-to-end: {player_title} in headless Chromium vs the simulator", "",
              f"{len(traces)} trace(s), controllers {', '.join(abrs)}; segments: {a.segments or 'all'}; "
              f"RTT {a.rtt_ms} ms; buffer target {a.buffer_s} s. QoE_lin per segment (Pensieve score).", "",
              "| controller | sessions | browser QoE (mean) | sim QoE (mean) | median abs gap | worst abs gap | median rel. gap | browser bitrate (kbit/s) | browser rebuffer (s, mean) |",
@@ -108,15 +111,15 @@ def main():
             f"| {abr} | {len(g)} | {statistics.mean(b for _, b, _ in g):.3f} | {statistics.mean(s for _, _, s in g):.3f} | "
             f"{statistics.median(absg):.3f} | {max(absg):.3f} | {(statistics.median(rel) * 100 if rel else float('nan')):.1f}% | "
             f"{statistics.mean(r['mean_bitrate_bps'] for r in br) / 1e3:.0f} | {statistics.mean(r['rebuffer_s'] for r in br):.2f} |")
-    if "dashjs-default" in gaps:
-        base = {t: b for t, b, _ in gaps["dashjs-default"]}
-        lines += ["", "Browser QoE against dash.js's own ABR on the same traces:", ""]
+    if own in gaps:
+        base = {t: b for t, b, _ in gaps[own]}
+        lines += ["", f"Browser QoE against {player_title}'s own ABR on the same traces:", ""]
         for abr in abrs:
-            if abr == "dashjs-default" or abr not in gaps:
+            if abr == own or abr not in gaps:
                 continue
             wins = sum(1 for t, b, _ in gaps[abr] if t in base and b > base[t])
             common = sum(1 for t, _, _ in gaps[abr] if t in base)
-            lines.append(f"- {abr}: higher QoE than dashjs-default on {wins} of {common} traces")
+            lines.append(f"- {abr}: higher QoE than {own} on {wins} of {common} traces")
     if problems:
         lines += ["", "Problems:", ""] + [f"- {p}" for p in problems]
     try:
@@ -132,7 +135,7 @@ def main():
             ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
         ax.set_xlabel("simulator QoE per segment")
         ax.set_ylabel("browser QoE per segment")
-        ax.set_title("dash.js 5 in Chromium vs the streamopt simulator")
+        ax.set_title(f"{player_title} in Chromium vs the streamopt simulator")
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(os.path.join(a.out, "gap.png"), dpi=100)

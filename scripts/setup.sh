@@ -22,9 +22,9 @@ packages=(
 # conflicts with Debian's npm package); otherwise Debian's npm brings Node.js.
 command -v npm >/dev/null || packages+=(npm)
 # The browser end-to-end test drives Chromium with puppeteer-core and plays with
-# dash.js 5, both from the npm registry (global: scripts/browser_e2e.sh adds
-# `npm root -g` to NODE_PATH).
-npm_packages=(dashjs@5.2.1 puppeteer-core@24)
+# dash.js 5 and hls.js 1, all from the npm registry (global:
+# scripts/browser_e2e.sh adds `npm root -g` to NODE_PATH).
+npm_packages=(dashjs@5.2.1 hls.js@1.7.4 puppeteer-core@24)
 
 # Runs a command as root (through sudo when not root); asked only when
 # something is missing, so an installed machine needs neither.
