@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --timeout-s) timeout_s="${2:?}"; shift 2 ;;
     --max-traces) max_traces="${2:?}"; shift 2 ;;
     --player) player="${2:?--player needs dashjs or hlsjs}"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "browser_e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +54,13 @@ case "$player" in
   *) echo "browser_e2e: --player '$player' is not dashjs or hlsjs" >&2; exit 2 ;;
 esac
 own_abr="$player-default"
+if [[ "$abr_list" == *";"* ]]; then IFS=';' read -r -a abrs <<< "$abr_list"; else IFS=',' read -r -a abrs <<< "$abr_list"; fi
+for abr in "${abrs[@]}"; do
+  case "$abr" in
+    dashjs-default|hlsjs-default)
+      [ "$abr" = "$own_abr" ] || { echo "browser_e2e: --abr $abr is not this player's own ABR (--player $player: $own_abr)" >&2; exit 2; } ;;
+  esac
+done
 
 skip() { echo "browser_e2e: $1: skipped" >&2; exit 77; }
 chromium="${CHROMIUM:-/usr/bin/chromium}"
@@ -88,13 +95,6 @@ fi
 mapfile -t trace_files < <(find "$traces" -maxdepth 1 -type f ! -name '.*' | sort)
 [ "${#trace_files[@]}" -gt 0 ] || { echo "browser_e2e: no trace files in $traces" >&2; exit 2; }
 if [ "$max_traces" -gt 0 ] && [ "${#trace_files[@]}" -gt "$max_traces" ]; then trace_files=("${trace_files[@]:0:$max_traces}"); fi
-if [[ "$abr_list" == *";"* ]]; then IFS=';' read -r -a abrs <<< "$abr_list"; else IFS=',' read -r -a abrs <<< "$abr_list"; fi
-for abr in "${abrs[@]}"; do
-  case "$abr" in
-    dashjs-default|hlsjs-default)
-      [ "$abr" = "$own_abr" ] || { echo "browser_e2e: --abr $abr is not this player's own ABR (--player $player: $own_abr)" >&2; exit 2; } ;;
-  esac
-done
 
 title="$(cd "$title" && pwd)"
 title_name="$(basename "$title")"
