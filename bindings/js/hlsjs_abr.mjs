@@ -30,6 +30,28 @@
 
 const NAME = 'StreamoptAbrController';
 
+/// hls.js's levels in ascending bitrate: `rungLevels[rung]` is a level index,
+/// `levelRungs[level]` its rung.
+export function rungOrder(levels) {
+  const rungLevels = levels.map((l, i) => i).sort((a, b) => levels[a].bitrate - levels[b].bitrate);
+  const levelRungs = new Array(levels.length);
+  rungLevels.forEach((level, rung) => {
+    levelRungs[level] = rung;
+  });
+  return { rungLevels, levelRungs };
+}
+
+/// Seconds of media buffered ahead of `media`'s playhead, as hls.js measures
+/// it to decide whether to load.
+export function forwardBufferS(media) {
+  if (!media) return 0;
+  const t = media.currentTime || 0;
+  for (let i = 0; i < media.buffered.length; i++) {
+    if (media.buffered.start(i) <= t + 0.1 && media.buffered.end(i) > t) return media.buffered.end(i) - t;
+  }
+  return 0;
+}
+
 export function streamoptAbrController(Hls, engine, options = {}) {
   const spec = options.spec || 'robust_mpc';
   const qoe = options.qoe || 'lin';
@@ -122,12 +144,7 @@ export function streamoptAbrController(Hls, engine, options = {}) {
 
     mapLevels(levels) {
       if (!levels || levels.length === 0) return;
-      const order = levels.map((l, i) => i).sort((a, b) => levels[a].bitrate - levels[b].bitrate);
-      this.rungLevels = order;
-      this.levelRungs = new Array(levels.length);
-      order.forEach((level, rung) => {
-        this.levelRungs[level] = rung;
-      });
+      ({ rungLevels: this.rungLevels, levelRungs: this.levelRungs } = rungOrder(levels));
     }
 
     lastLevel() {
@@ -162,23 +179,11 @@ export function streamoptAbrController(Hls, engine, options = {}) {
       return this.controller;
     }
 
-    // Media buffered ahead of the playhead, as hls.js measures it to decide
-    // whether to load.
-    aheadS() {
-      const media = this.media;
-      if (!media) return 0;
-      const t = media.currentTime || 0;
-      for (let i = 0; i < media.buffered.length; i++) {
-        if (media.buffered.start(i) <= t + 0.1 && media.buffered.end(i) > t) return media.buffered.end(i) - t;
-      }
-      return 0;
-    }
-
     // The buffer a decision sees: at least what was downloaded minus what
     // played (the simulator counts start-up downloads as buffer).
     bufferLevel() {
       const played = this.media ? this.media.currentTime || 0 : 0;
-      return Math.max(0, this.aheadS(), this.reports * this.segmentDuration - played);
+      return Math.max(0, forwardBufferS(this.media), this.reports * this.segmentDuration - played);
     }
 
     // The level of the next fragment (the first with `first`): decided once,
@@ -193,7 +198,7 @@ export function streamoptAbrController(Hls, engine, options = {}) {
         const known = this.decided.get(next);
         if (known) return this.rungLevels[known.rung];
         const config = this.hls.config;
-        if (this.reports > 0 && this.aheadS() >= Math.min(config.maxBufferLength, config.maxMaxBufferLength)) {
+        if (this.reports > 0 && forwardBufferS(this.media) >= Math.min(config.maxBufferLength, config.maxMaxBufferLength)) {
           return this.lastLevel(); // hls.js waits for room: decide when it has some
         }
         const buffer = this.bufferLevel();

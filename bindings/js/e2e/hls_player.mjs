@@ -5,7 +5,7 @@
 // Query: src, abr, segments, manifest, buffer (record.mjs readQuery).
 import createStreamoptWasm from './streamopt_wasm.mjs';
 import { loadStreamopt } from './streamopt.mjs';
-import { streamoptAbrController } from './hlsjs_abr.mjs';
+import { forwardBufferS, rungOrder, streamoptAbrController } from './hlsjs_abr.mjs';
 import { readQuery, startRecord } from './record.mjs';
 
 const record = startRecord(new URLSearchParams(location.search).get('abr') || 'hlsjs-default');
@@ -31,26 +31,19 @@ async function main() {
 
   const hls = new Hls(config);
   const video = document.getElementById('video');
-  let order = null; // level index -> rung (ascending bitrate)
+  let levelRungs = null; // level index -> rung (ascending bitrate)
   hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
-    const sorted = data.levels.map((l, i) => i).sort((a, b) => data.levels[a].bitrate - data.levels[b].bitrate);
-    order = new Array(sorted.length);
-    sorted.forEach((level, rung) => {
-      order[level] = rung;
-    });
+    ({ levelRungs } = rungOrder(data.levels));
     video.play().catch(() => {}); // muted autoplay, allowed by the driver's flags
   });
   hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
     const frag = data && data.frag;
-    if (!frag || frag.type !== 'main' || typeof frag.sn !== 'number' || !order) return;
+    if (!frag || frag.type !== 'main' || typeof frag.sn !== 'number' || !levelRungs) return;
     const { loading, loaded } = frag.stats;
-    let ahead = 0;
-    for (let i = 0; i < video.buffered.length; i++) {
-      if (video.buffered.start(i) <= video.currentTime + 0.1 && video.buffered.end(i) > video.currentTime) {
-        ahead = video.buffered.end(i) - video.currentTime;
-      }
-    }
-    record.segment({ rung: order[frag.level], bytes: loaded, download_s: (loading.end - loading.start) / 1000, buffer_s: ahead });
+    record.segment({
+      rung: levelRungs[frag.level], bytes: loaded, download_s: (loading.end - loading.start) / 1000,
+      buffer_s: forwardBufferS(video),
+    });
   });
   record.watch(video, q.segments, q.segment_s, () => {
     video.pause();
