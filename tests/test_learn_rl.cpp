@@ -94,6 +94,19 @@ TEST_CASE("Lockstep sessions report each segment's QoE and restart when a sessio
   CHECK(ends == 6);
   CHECK(std::isfinite(a.take_finished_qoe_per_segment()));
   CHECK(a.take_finished_qoe_per_segment() == 0.0);  // nothing finished since
+  // Finished sessions are scored as evaluation scores them (not the forced
+  // first segment and its startup): the mean of the decisions' rewards.
+  const std::vector<NetworkTrace> single = {steady_trace(2e6)};  // outlives the batch
+  learn::SessionBatch one(single, manifest, sim, qoe, 1, 3);
+  std::vector<float> r;
+  std::vector<std::uint8_t> d;
+  double rewards = 0;
+  for (int step = 0; step < 5; ++step) {
+    one.step({static_cast<std::size_t>(step % 3)}, r, d);
+    rewards += r[0];
+  }
+  REQUIRE(d[0] == 1);
+  CHECK(one.take_finished_qoe_per_segment() == Approx(rewards / 5).epsilon(1e-6));
   CHECK_THROWS_WITH(a.step({0}, ra, da), Catch::Contains("one action per session"));
   CHECK_THROWS_WITH(learn::SessionBatch({}, manifest, sim, qoe, 2, 1), Catch::Contains("no training traces"));
 }

@@ -25,7 +25,7 @@ struct TrainProgress {
   double loss = 0;               ///< training loss of the last epoch
   double val_qoe = 0;            ///< validation QoE per segment of this iteration's model
   double best_val_qoe = 0;       ///< best so far (that model is the one kept)
-  double train_qoe = 0;          ///< ppo/dqn: mean QoE per segment of the training sessions finished since the last report
+  double train_qoe = 0;          ///< ppo/dqn: mean QoE per segment (scored as evaluation scores it) of the training sessions finished since the last report
   double elapsed_s = 0;          ///< wall clock since the start
   double eta_s = 0;              ///< estimated seconds left
 };

@@ -84,9 +84,10 @@ void SessionBatch::step(const std::vector<std::size_t>& actions, std::vector<flo
     histories_[i].observe(players_[i].play(d));
     reward[i] = static_cast<float>(players_[i].records().back().qoe.total);
     if (players_[i].done()) {
-      const auto& records = players_[i].records();
-      for (const auto& r : records) finished_qoe_ += r.qoe.total;
-      finished_segments_ += records.size();
+      // Scored as evaluation scores a session (Pensieve's convention: not the first segment).
+      const SessionStats stats = summarize(players_[i].records(), manifest_, 0.0);
+      finished_qoe_ += stats.qoe_sum_pensieve;
+      finished_segments_ += stats.segments > 1 ? stats.segments - 1 : stats.segments;
       done[i] = 1;
       start(i);
     }

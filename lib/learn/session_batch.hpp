@@ -43,7 +43,8 @@ class SessionBatch {
   // trace, so features() is the new session's first decision).
   void step(const std::vector<std::size_t>& actions, std::vector<float>& reward, std::vector<std::uint8_t>& done);
 
-  // Mean QoE per segment of the sessions finished since the last call (0 if none).
+  // Mean QoE per segment of the sessions finished since the last call (0 if
+  // none), scored as evaluation scores a session (the first segment left out).
   double take_finished_qoe_per_segment();
 
  private:
