@@ -85,9 +85,8 @@ void SessionBatch::step(const std::vector<std::size_t>& actions, std::vector<flo
     reward[i] = static_cast<float>(players_[i].records().back().qoe.total);
     if (players_[i].done()) {
       // Scored as evaluation scores a session (Pensieve's convention: not the first segment).
-      const SessionStats stats = summarize(players_[i].records(), manifest_, 0.0);
-      finished_qoe_ += stats.qoe_sum_pensieve;
-      finished_segments_ += stats.segments > 1 ? stats.segments - 1 : stats.segments;
+      finished_qoe_per_segment_ += summarize(players_[i].records(), manifest_, 0.0).qoe_per_segment;
+      ++finished_sessions_;
       done[i] = 1;
       start(i);
     }
@@ -96,9 +95,11 @@ void SessionBatch::step(const std::vector<std::size_t>& actions, std::vector<flo
 }
 
 double SessionBatch::take_finished_qoe_per_segment() {
-  const double mean = finished_segments_ > 0 ? finished_qoe_ / static_cast<double>(finished_segments_) : 0.0;
-  finished_qoe_ = 0;
-  finished_segments_ = 0;
+  // Every session plays the title's segments, so the sessions' means weigh alike.
+  const double mean =
+      finished_sessions_ > 0 ? finished_qoe_per_segment_ / static_cast<double>(finished_sessions_) : 0.0;
+  finished_qoe_per_segment_ = 0;
+  finished_sessions_ = 0;
   return mean;
 }
 

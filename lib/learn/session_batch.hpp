@@ -64,8 +64,8 @@ class SessionBatch {
   std::vector<SimulatedPlayer> players_;
   std::vector<model::DownloadHistory> histories_;
   std::vector<float> features_, rows_;
-  double finished_qoe_ = 0;
-  std::size_t finished_segments_ = 0;
+  double finished_qoe_per_segment_ = 0;  // sum over the finished sessions
+  std::size_t finished_sessions_ = 0;
 };
 
 }  // namespace streamopt::learn
