@@ -6,6 +6,7 @@
 #include <random>
 
 #include "helpers.hpp"
+#include "learn/policy_training.hpp"
 #include "learn/rung_dataset.hpp"
 #include "learn/torch_policy.hpp"
 #include "model/mlp.hpp"
@@ -87,6 +88,53 @@ TEST_CASE("A seeded fit of the rung head lowers its loss and learns the labels",
   (void)learn::fit_rung_policy(data, options, again);
   CHECK(again.serialize() == file.serialize());
   CHECK_THROWS_WITH(learn::fit_rung_policy(learn::RungDataset{}, options, again), Catch::Contains("no labelled"));
+}
+
+TEST_CASE("The policy trainers' split reads a repeated trace once, so no trace is on both sides", "[learn]") {
+  test::TempDir dir;
+  std::vector<std::filesystem::path> files, copies;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    MarkovTraceOptions m;
+    m.duration_s = 60;
+    files.push_back(dir.path() / ("t" + std::to_string(seed)));
+    write_trace(synth_markov(m, seed), files.back(), TraceFormat::cooked);
+    if (seed <= 4) {  // an overlapping second directory: the first four again
+      copies.push_back(dir.path() / ("copy_t" + std::to_string(seed)));
+      std::filesystem::copy_file(files.back(), copies.back());
+    }
+  }
+  std::vector<std::filesystem::path> given = files;
+  given.insert(given.end(), copies.begin(), copies.end());
+  const auto samples_of = [](const std::vector<NetworkTrace>& traces) {
+    std::vector<std::vector<double>> out;
+    for (const auto& t : traces) out.push_back(t.throughput_bps);
+    return out;
+  };
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const learn::TraceSplit split = learn::split_traces("test", given, {}, 0.2, seed);
+    CHECK(split.repeated == 4);
+    CHECK(split.train.size() == 8);
+    CHECK(split.val.size() == 2);
+    for (const auto& v : samples_of(split.val)) {
+      for (const auto& t : samples_of(split.train)) CHECK(v != t);
+    }
+  }
+  SECTION("given validation traces: a training trace repeating one is left out") {
+    const learn::TraceSplit split = learn::split_traces("test", given, {copies[0], copies[1]}, 0.2, 1);
+    CHECK(split.repeated == 6);  // t1, t2 (repeat validation), copy_t1..copy_t4 (repeat t1..t4)
+    CHECK(split.train.size() == 8);
+    CHECK(split.val.size() == 2);
+    CHECK_THROWS_WITH(learn::split_traces("test", {files[0]}, {copies[0]}, 0.2, 1),
+                      Catch::Matchers::Contains("every training trace repeats a validation trace"));
+  }
+  SECTION("without repeats the split is what it was: the seeded shuffle of the given traces") {
+    const learn::TraceSplit a = learn::split_traces("test", files, {}, 0.2, 7);
+    const learn::TraceSplit b = learn::split_traces("test", given, {}, 0.2, 7);
+    CHECK(a.repeated == 0);
+    CHECK(samples_of(a.val) != samples_of(learn::split_traces("test", files, {}, 0.2, 8).val));
+    CHECK(samples_of(a.val) == samples_of(learn::split_traces("test", files, {}, 0.2, 7).val));
+    CHECK(b.train.size() == a.train.size());
+  }
 }
 
 TEST_CASE("DAgger training writes a policy the registry runs", "[learn]") {

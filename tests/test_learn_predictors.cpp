@@ -130,6 +130,31 @@ TEST_CASE("Predictor datasets split by session with a fixed seed and write CSV a
                    ")") != std::string::npos);
 }
 
+TEST_CASE("A trace given twice under two names is one session group in a predictor dataset", "[learn]") {
+  SyntheticData data(6);
+  learn::DatasetOptions o;
+  o.traces = list_trace_files(data.traces);
+  const std::filesystem::path copies = data.dir.path() / "copies";
+  std::filesystem::create_directories(copies);
+  for (std::size_t i = 0; i < 3; ++i) {  // a second directory repeating half of the first
+    std::filesystem::copy_file(o.traces[i], copies / ("copy_" + std::to_string(i)));
+    o.traces.push_back(copies / ("copy_" + std::to_string(i)));
+  }
+  o.video = data.video;
+  o.val_fraction = 0.5;
+  o.seed = 3;
+  const learn::PredictorDataset d = learn::build_predictor_dataset(o);
+  CHECK(d.repeated_traces == 3);
+  REQUIRE(d.sessions.size() == 6);
+  for (const auto& source : d.sessions) CHECK(source.rfind("copy_", 0) != 0);
+  // Exactly half of the six distinct traces are on the validation side.
+  std::set<std::uint32_t> val_sessions;
+  for (std::size_t r = 0; r < d.rows(); ++r) {
+    if (d.split[r] == 1) val_sessions.insert(d.session[r]);
+  }
+  CHECK(val_sessions.size() == 3);
+}
+
 TEST_CASE("train_predictor writes models the registry's gbdt, rf and mlp load", "[learn]") {
   SyntheticData data(8);
   const std::string algo = GENERATE(std::string("gbdt"), std::string("rf"), std::string("mlp"));

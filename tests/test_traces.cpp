@@ -180,6 +180,19 @@ TEST_CASE("Trace directories list sorted regular files only", "[traces]") {
   CHECK_THROWS_WITH(list_trace_files(dir.path() / "nope"), Contains("no such"));
 }
 
+TEST_CASE("Repeated traces are found by their samples, not their names", "[traces]") {
+  const NetworkTrace a = parse_trace("0 1\n1 2\n2 3\n", "a");
+  const NetworkTrace b = parse_trace("0 1\n1 2\n2 4\n", "b");  // one sample differs
+  NetworkTrace a_again = a;
+  a_again.name = "other/a";
+  NetworkTrace a_latency = a;  // same throughput, with latencies
+  a_latency.latency_s = {0.01, 0.01, 0.01};
+  CHECK(repeated_traces({}).empty());
+  CHECK(repeated_traces({a, b, a_latency}).empty());
+  CHECK(repeated_traces({a, b, a_again, b, a}) == std::vector<std::size_t>{2, 3, 4});
+  CHECK(repeated_traces({a_latency, a, a_latency}) == std::vector<std::size_t>{2});
+}
+
 TEST_CASE("Traces parse from memory with the given name in errors", "[traces]") {
   const NetworkTrace cooked = parse_trace("0 1\n2 3\n", "mem");
   CHECK(cooked.name == "mem");

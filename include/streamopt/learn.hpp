@@ -70,6 +70,7 @@ struct TrainResult {
   std::size_t best_iteration = 0;      ///< the kept model's iteration (1-based)
   std::size_t first_iteration = 0;     ///< ppo/dqn: iterations done before this run (resumed from a checkpoint)
   double best_val_qoe = 0;             ///< its validation QoE per segment
+  std::size_t repeated_traces = 0;     ///< trace files left out: their samples repeat another given trace's
 };
 
 /// Trains a rung policy by DAgger from the lookahead oracle (Comyco's
@@ -162,13 +163,15 @@ struct PredictorDataset {
   std::vector<std::uint32_t> session;      ///< index into `sessions`, per row
   std::vector<std::uint32_t> segment;      ///< the target download's segment index, per row
   std::vector<std::uint8_t> split;         ///< 0 train, 1 validation, per row
+  std::size_t repeated_traces = 0;         ///< trace files left out: their samples repeat an earlier one's
   /// Rows.
   [[nodiscard]] std::size_t rows() const { return target_log_mbps.size(); }
 };
 
 /// Plays (or reads) the sessions and builds their rows; the split shuffles
 /// traces with `seed` (a trace's sessions under every policy stay on one
-/// side), never rows. Throws `Error` on bad input or when no
+/// side), never rows. A trace file whose samples repeat an earlier one's is
+/// played once. Throws `Error` on bad input or when no
 /// row results.
 PredictorDataset build_predictor_dataset(const DatasetOptions& options);
 
@@ -199,6 +202,7 @@ struct PredictorTrainResult {
   double val_mae_bps = 0;      ///< on the validation rows
   double val_harmonic_mae_bps = 0;  ///< the harmonic mean of the last 5 on the validation rows
   double val_nll = 0;          ///< ttp: mean cross-entropy (nats) of the realised bin on the validation rows
+  std::size_t repeated_traces = 0;  ///< trace files left out: their samples repeat an earlier one's
   /// Feature importance, most important first: trees, XGBoost's total gain
   /// (share of the sum); mlp, the rise of the validation MSE when the
   /// feature's column is shuffled (permutation importance).

@@ -85,6 +85,11 @@ void validate_trace(const NetworkTrace& trace);
 /// file itself. Throws `Error` if the path does not exist or holds none.
 std::vector<std::filesystem::path> list_trace_files(const std::filesystem::path& path);
 
+/// Positions in `traces` of the traces whose samples (times, throughputs and
+/// latencies) equal an earlier trace's: the same trace given twice, e.g. by two
+/// overlapping directories. Names are not compared. Ascending.
+std::vector<std::size_t> repeated_traces(const std::vector<NetworkTrace>& traces);
+
 /// Time-weighted statistics of a trace.
 struct TraceStats {
   std::size_t samples = 0;     ///< number of samples

@@ -115,6 +115,7 @@ TrainResult train_dqn(const DqnOptions& o) {
   torch::optim::Adam optimizer(nets.parameters(), torch::optim::AdamOptions(o.learning_rate));
   TrainResult result;
   result.first_iteration = nets.iteration;
+  result.repeated_traces = setup.split.repeated;
 
   const std::size_t rungs = manifest.rung_count();
   const auto R = static_cast<std::int64_t>(rungs);

@@ -93,6 +93,7 @@ TrainResult train_imitation(const ImitationOptions& o) {
   }
 
   TrainResult result;
+  result.repeated_traces = split.repeated;
   RungDataset data;
   std::shared_ptr<const model::RungPolicy> policy;
   const double budget_s = o.minutes * 60.0;

@@ -25,22 +25,39 @@ std::vector<NetworkTrace> read_traces(const std::vector<std::filesystem::path>& 
 
 }  // namespace
 
-TraceSplit split_traces(const std::string& trainer, std::vector<std::filesystem::path> traces,
+TraceSplit split_traces(const std::string& trainer, const std::vector<std::filesystem::path>& traces,
                         const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed) {
   if (traces.empty()) throw Error(trainer + ": no training traces");
-  std::vector<std::filesystem::path> val_files = val;
-  if (val_files.empty()) {
-    std::mt19937_64 rng(seed);
-    std::shuffle(traces.begin(), traces.end(), rng);
-    const auto held = static_cast<std::size_t>(std::ceil(val_fraction * static_cast<double>(traces.size())));
-    if (held == 0 || held >= traces.size()) {
-      throw Error(fmt::format("{}: cannot hold back {} of {} traces for validation; pass --val", trainer,
-                              val_fraction, traces.size()));
+  // Validation first, so a training trace that repeats a validation trace
+  // (or an earlier training trace) is the one left out.
+  std::vector<NetworkTrace> all = read_traces(val);
+  const std::size_t val_count = all.size();
+  for (auto& t : read_traces(traces)) all.push_back(std::move(t));
+  const std::vector<std::size_t> repeated = repeated_traces(all);
+  TraceSplit split;
+  split.repeated = repeated.size();
+  std::size_t next_repeat = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (next_repeat < repeated.size() && repeated[next_repeat] == i) {
+      ++next_repeat;
+      continue;
     }
-    val_files.assign(traces.end() - static_cast<std::ptrdiff_t>(held), traces.end());
-    traces.resize(traces.size() - held);
+    (i < val_count ? split.val : split.train).push_back(std::move(all[i]));
   }
-  return TraceSplit{read_traces(traces), read_traces(val_files)};
+  if (split.train.empty()) throw Error(trainer + ": every training trace repeats a validation trace");
+  if (val.empty()) {
+    std::mt19937_64 rng(seed);
+    std::shuffle(split.train.begin(), split.train.end(), rng);
+    const auto held = static_cast<std::size_t>(std::ceil(val_fraction * static_cast<double>(split.train.size())));
+    if (held == 0 || held >= split.train.size()) {
+      throw Error(fmt::format("{}: cannot hold back {} of {} distinct traces for validation; pass --val", trainer,
+                              val_fraction, split.train.size()));
+    }
+    const auto first_held = split.train.end() - static_cast<std::ptrdiff_t>(held);
+    split.val.assign(std::make_move_iterator(first_held), std::make_move_iterator(split.train.end()));
+    split.train.erase(first_held, split.train.end());
+  }
+  return split;
 }
 
 Manifest check_policy_training(const std::string& trainer, double minutes, const SimConfig& sim,

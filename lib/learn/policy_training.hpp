@@ -24,12 +24,16 @@ namespace streamopt::learn {
 // Training and validation traces, read and checked.
 struct TraceSplit {
   std::vector<NetworkTrace> train, val;
+  std::size_t repeated = 0;  // traces left out: their samples repeat another given trace's
 };
 
 // Reads `val` as the validation traces, or (when empty) holds back a seeded
 // `val_fraction` of `traces` (whole traces, so no session is on both sides).
-// `trainer` names the caller in errors.
-TraceSplit split_traces(const std::string& trainer, std::vector<std::filesystem::path> traces,
+// A trace whose samples repeat another's (overlapping directories) is read
+// once, so no trace is on both sides under two names; a training trace
+// repeating a validation trace is left out. `trainer` names the caller in
+// errors.
+TraceSplit split_traces(const std::string& trainer, const std::vector<std::filesystem::path>& traces,
                         const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed);
 
 // Checks what every rung-policy trainer needs before its long work: a time

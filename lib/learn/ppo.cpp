@@ -36,6 +36,7 @@ TrainResult train_ppo(const PpoOptions& o) {
   torch::optim::Adam optimizer(nets.parameters(), torch::optim::AdamOptions(o.learning_rate));
   TrainResult result;
   result.first_iteration = nets.iteration;
+  result.repeated_traces = setup.split.repeated;
 
   const auto S = static_cast<std::int64_t>(o.sessions);
   const auto T = static_cast<std::int64_t>(o.steps);

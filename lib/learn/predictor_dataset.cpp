@@ -28,6 +28,7 @@ struct Sessions {
   std::vector<sim::ReportSession> sessions;
   std::vector<std::size_t> group;
   std::size_t groups = 0;
+  std::size_t repeated = 0;  // trace files left out: their samples repeat an earlier one's
 };
 
 Sessions load_sessions(const DatasetOptions& o) {
@@ -38,15 +39,27 @@ Sessions load_sessions(const DatasetOptions& o) {
     const QoeModel qoe("lin", *manifest);
     std::vector<NetworkTrace> traces;
     for (const auto& path : o.traces) traces.push_back(read_trace(path));
-    for (const auto& spec : parse_spec_list(o.policy)) {
-      auto abr = Registry::builtin().make_abr(spec.to_string(), manifest);
-      for (std::size_t t = 0; t < traces.size(); ++t) {
-        out.sessions.push_back(sim::play_reports(traces[t], *manifest, *abr, o.sim, qoe));
-        out.sessions.back().source = o.traces[t].filename().string();
-        out.group.push_back(t);
+    // A trace given twice (overlapping directories) would land on both sides
+    // of the split under two names: play it once.
+    const std::vector<std::size_t> repeated = repeated_traces(traces);
+    out.repeated = repeated.size();
+    std::vector<std::size_t> kept;
+    for (std::size_t t = 0, r = 0; t < traces.size(); ++t) {
+      if (r < repeated.size() && repeated[r] == t) {
+        ++r;
+      } else {
+        kept.push_back(t);
       }
     }
-    out.groups = traces.size();
+    for (const auto& spec : parse_spec_list(o.policy)) {
+      auto abr = Registry::builtin().make_abr(spec.to_string(), manifest);
+      for (std::size_t g = 0; g < kept.size(); ++g) {
+        out.sessions.push_back(sim::play_reports(traces[kept[g]], *manifest, *abr, o.sim, qoe));
+        out.sessions.back().source = o.traces[kept[g]].filename().string();
+        out.group.push_back(g);
+      }
+    }
+    out.groups = kept.size();
   }
   for (const auto& path : o.logs) {
     out.sessions.push_back(sim::read_pensieve_log_reports(path));
@@ -76,6 +89,7 @@ PredictorDataset build_predictor_dataset(const DatasetOptions& options) {
   for (std::size_t i = 0; i < val_groups; ++i) group_split[order[i]] = 1;
 
   PredictorDataset data;
+  data.repeated_traces = loaded.repeated;
   data.feature_names = predict::predictor_feature_names();
   std::vector<float> row;
   for (std::uint32_t s = 0; s < sessions.size(); ++s) {

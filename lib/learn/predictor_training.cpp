@@ -251,6 +251,7 @@ PredictorTrainResult train_predictor(const PredictorTrainOptions& options) {
   }
 
   PredictorTrainResult result;
+  result.repeated_traces = data.repeated_traces;
   result.val_nll = result_nll;
   result.train_rows = train.y.size();
   result.val_rows = val.y.size();

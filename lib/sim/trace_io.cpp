@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "core/text_io.hpp"
 #include "streamopt/error.hpp"
@@ -308,7 +311,40 @@ bool looks_like_mahimahi(std::string_view text) {
   return fields.size() == 1 && fields[0].find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+bool same_samples(const NetworkTrace& a, const NetworkTrace& b) {
+  return a.time_s == b.time_s && a.throughput_bps == b.throughput_bps && a.latency_s == b.latency_s;
+}
+
+// FNV-1a over the samples' bytes (equal samples, equal hash).
+std::uint64_t samples_hash(const NetworkTrace& t) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const auto* v : {&t.time_s, &t.throughput_bps, &t.latency_s}) {
+    for (const double x : *v) {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &x, sizeof bits);
+      for (int i = 0; i < 8; ++i) h = (h ^ ((bits >> (8 * i)) & 0xffu)) * 1099511628211ull;
+    }
+    h = (h ^ 0xffu) * 1099511628211ull;  // separates the three vectors
+  }
+  return h;
+}
+
 }  // namespace
+
+std::vector<std::size_t> repeated_traces(const std::vector<NetworkTrace>& traces) {
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> seen;
+  std::vector<std::size_t> repeated;
+  for (std::size_t i = 0; i < traces.size(); ++i) {
+    auto& same_hash = seen[samples_hash(traces[i])];
+    if (std::any_of(same_hash.begin(), same_hash.end(),
+                    [&](std::size_t j) { return same_samples(traces[j], traces[i]); })) {
+      repeated.push_back(i);
+    } else {
+      same_hash.push_back(i);
+    }
+  }
+  return repeated;
+}
 
 double NetworkTrace::duration_s() const {
   return time_s.size() < 2 ? 0.0 : time_s.back() - time_s.front();

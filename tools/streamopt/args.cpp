@@ -109,4 +109,10 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+void note_repeated_traces(std::size_t repeated) {
+  if (repeated == 0) return;
+  fmt::print(stderr, "note: {} trace file{} left out: {} samples repeat another given trace's (overlapping "
+             "directories?)\n", repeated, repeated == 1 ? "" : "s", repeated == 1 ? "its" : "their");
+}
+
 }  // namespace streamopt::cli

@@ -48,6 +48,10 @@ void refuse(const CLI::Option* o, const std::string& why);
 // Splits "a,b,c" (no empty items).
 std::vector<std::string> split_list(const std::string& text);
 
+// Says on stderr how many given trace files a trainer or the dataset builder
+// left out as repeats of another (nothing when none).
+void note_repeated_traces(std::size_t repeated);
+
 // Command entry points; each returns the process exit code.
 int run_simulate(const std::vector<std::string>& argv);
 int run_evaluate(const std::vector<std::string>& argv);

@@ -69,6 +69,7 @@ int run_dataset(const std::vector<std::string>& argv) {
   for (auto s : data.split) val_rows += s;
   fmt::print("{}: {} rows ({} train, {} val) from {} sessions, {} features\n", out, data.rows(),
              data.rows() - val_rows, val_rows, data.sessions.size(), data.feature_names.size());
+  note_repeated_traces(data.repeated_traces);
   return 0;
 }
 

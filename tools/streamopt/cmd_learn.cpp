@@ -55,6 +55,7 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
   p.command = "streamopt train";
   for (const auto& a : argv) p.command += " " + a;
   const learn::PredictorTrainResult r = learn::train_predictor(p);
+  note_repeated_traces(r.repeated_traces);
   fmt::print(stderr, "feature importance ({}):\n", network ? "permutation" : "XGBoost total gain");
   for (std::size_t i = 0; i < r.importance.size() && i < 10; ++i) {
     fmt::print(stderr, "  {:<16} {:.3f}\n", r.importance[i].first, r.importance[i].second);
@@ -98,6 +99,7 @@ void print_progress(const learn::TrainProgress& p, bool reinforcement) {
 void finish_policy_run(const std::string& algo, const std::string& out, const std::string& log,
                        const learn::TrainResult& r) {
   write_progress_log(log, algo, r);
+  note_repeated_traces(r.repeated_traces);
   const bool reinforcement = algo != "imitation";
   fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}){}\n", out, r.best_iteration, r.best_val_qoe,
              reinforcement ? fmt::format("; checkpoint {}.ckpt", out) : "");
