@@ -53,6 +53,15 @@ grep -q "iteration 6/6" "$work/err" || { echo "FAIL: resumed run did not continu
 check "the resumed run reports one validation" -- [ "$(grep -c '^iteration' "$work/err")" -eq 1 ]
 run 0 "ppo fine-tunes a policy" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
   --out "$work/tuned.sopt" --init "$work/dqn.sopt" --iterations 2 --validate-every 2 --sessions 4 --threads 1
+run 0 "ppo takes an entropy schedule" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
+  --out "$work/held.sopt" --entropy 0.05 --iterations 2 --validate-every 2 --sessions 4 --hidden 8 --threads 1
+check "the held-entropy model is written" -- [ -s "$work/held.sopt" ]
+for bad in "x" "0.1,0.01,0" "-0.1" "2"; do
+  run 2 "--entropy $bad is refused" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
+    --out "$work/x.sopt" --entropy "$bad"
+done
+run 2 "--entropy is ppo's" -- "$cli" train --algo dqn --traces "$work/traces" --video "$work/video" \
+  --out "$work/x.sopt" --entropy 0.02
 run 0 "imitation of a registry controller" -- "$cli" train --algo imitation --expert robust_mpc:horizon=4 \
   --traces "$work/traces" --video "$work/video" --out "$work/imitation.sopt" --iterations 2 --epochs 4 --hidden 8 \
   --threads 1 --log "$work/imitation.csv"

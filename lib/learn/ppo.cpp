@@ -22,6 +22,7 @@ void check(const PpoOptions& o) {
   if (o.epochs == 0 || o.batch == 0) throw Error("ppo: epochs and batch must be >= 1");
   if (!(o.clip > 0 && o.clip < 1)) throw Error("ppo: clip must be in (0, 1)");
   if (!(o.lambda >= 0 && o.lambda <= 1)) throw Error("ppo: lambda must be in [0, 1]");
+  if (!(o.entropy_start >= 0) || !(o.entropy_end >= 0)) throw Error("ppo: the entropy bonus must be >= 0");
 }
 
 }  // namespace

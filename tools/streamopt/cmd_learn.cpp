@@ -69,7 +69,7 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
 
 // The options every policy trainer's run shares, and what the RL trainers add.
 struct PolicyRun {
-  std::string init, log;
+  std::string init, log, entropy;
   std::size_t sessions = 16, validate_every = 20;
   double learning_rate = 1e-4;
 };
@@ -103,6 +103,25 @@ void finish_policy_run(const std::string& algo, const std::string& out, const st
   const bool reinforcement = algo != "imitation";
   fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}){}\n", out, r.best_iteration, r.best_val_qoe,
              reinforcement ? fmt::format("; checkpoint {}.ckpt", out) : "");
+}
+
+// `--entropy START[,END]`: PPO's entropy bonus schedule (one value holds it).
+void set_entropy(const std::string& text, learn::PpoOptions& o) {
+  const std::vector<std::string> items = split_list(text);
+  if (items.size() > 2) throw UsageError(fmt::format("--entropy takes START or START,END (got '{}')", text));
+  std::vector<double> values;
+  for (const auto& item : items) {
+    double v = 0;
+    try {
+      v = detail::parse_double(item, "--entropy", "entropy bonus");
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+    if (!(v >= 0 && v <= 1)) throw UsageError(fmt::format("--entropy: {} is not in [0, 1]", item));
+    values.push_back(v);
+  }
+  o.entropy_start = values.front();
+  o.entropy_end = values.back();
 }
 
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
@@ -212,17 +231,21 @@ int run_train(const std::vector<std::string>& argv) {
   app.add_option("--learning-rate", run.learning_rate, "ppo|dqn: Adam's step size [default: 1e-4]")
       ->check(number_in(1e-7, 1))
       ->type_name("X");
+  app.add_option("--entropy", run.entropy,
+                 "ppo: entropy bonus, annealed linearly from START to END over --iterations; one value holds it "
+                 "[default: 0.02,0.002]")
+      ->type_name("START[,END]");
   if (!parse(app, argv)) return 0;
   const bool policy_trainer = algo == "imitation" || algo == "ppo" || algo == "dqn";
   if (!policy_trainer) {
-    for (const char* name : {"--log", "--init", "--sessions", "--validate-every", "--learning-rate"}) {
+    for (const char* name : {"--log", "--init", "--sessions", "--validate-every", "--learning-rate", "--entropy"}) {
       refuse(app.get_option(name), "to --algo " + algo + " (it is for imitation, ppo and dqn)");
     }
     return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
   }
   if (algo == "imitation") {
     for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--init", "--sessions",
-                             "--validate-every", "--learning-rate"}) {
+                             "--validate-every", "--learning-rate", "--entropy"}) {
       refuse(app.get_option(name), "to --algo imitation");
     }
     if (!o.expert_abr.empty()) {
@@ -244,9 +267,11 @@ int run_train(const std::vector<std::string>& argv) {
   for (const auto& a : argv) o.command += " " + a;
   if (algo == "ppo") {
     learn::PpoOptions ppo;
+    if (!run.entropy.empty()) set_entropy(run.entropy, ppo);
     return train_rl(app, algo, o, run, ppo, [&] { return learn::train_ppo(ppo); });
   }
   if (algo == "dqn") {
+    refuse(app.get_option("--entropy"), "to --algo dqn (it explores epsilon-greedily)");
     learn::DqnOptions dqn;
     return train_rl(app, algo, o, run, dqn, [&] { return learn::train_dqn(dqn); });
   }
