@@ -90,6 +90,10 @@ std::vector<std::filesystem::path> list_trace_files(const std::filesystem::path&
 /// overlapping directories. Names are not compared. Ascending.
 std::vector<std::size_t> repeated_traces(const std::vector<NetworkTrace>& traces);
 
+/// Removes from `traces` those `repeated_traces` finds (the first of each
+/// stays, order kept); returns how many it removed.
+std::size_t drop_repeated_traces(std::vector<NetworkTrace>& traces);
+
 /// Time-weighted statistics of a trace.
 struct TraceStats {
   std::size_t samples = 0;     ///< number of samples

@@ -30,20 +30,14 @@ TraceSplit split_traces(const std::string& trainer, const std::vector<std::files
   if (traces.empty()) throw Error(trainer + ": no training traces");
   // Validation first, so a training trace that repeats a validation trace
   // (or an earlier training trace) is the one left out.
-  std::vector<NetworkTrace> all = read_traces(val);
-  const std::size_t val_count = all.size();
-  for (auto& t : read_traces(traces)) all.push_back(std::move(t));
-  const std::vector<std::size_t> repeated = repeated_traces(all);
   TraceSplit split;
-  split.repeated = repeated.size();
-  std::size_t next_repeat = 0;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    if (next_repeat < repeated.size() && repeated[next_repeat] == i) {
-      ++next_repeat;
-      continue;
-    }
-    (i < val_count ? split.val : split.train).push_back(std::move(all[i]));
-  }
+  std::vector<NetworkTrace> all = read_traces(val);
+  split.repeated = drop_repeated_traces(all);
+  const auto val_count = static_cast<std::ptrdiff_t>(all.size());
+  for (auto& t : read_traces(traces)) all.push_back(std::move(t));
+  split.repeated += drop_repeated_traces(all);  // the distinct validation traces stay first
+  split.val.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.begin() + val_count));
+  split.train.assign(std::make_move_iterator(all.begin() + val_count), std::make_move_iterator(all.end()));
   if (split.train.empty()) throw Error(trainer + ": every training trace repeats a validation trace");
   if (val.empty()) {
     std::mt19937_64 rng(seed);

@@ -41,25 +41,16 @@ Sessions load_sessions(const DatasetOptions& o) {
     for (const auto& path : o.traces) traces.push_back(read_trace(path));
     // A trace given twice (overlapping directories) would land on both sides
     // of the split under two names: play it once.
-    const std::vector<std::size_t> repeated = repeated_traces(traces);
-    out.repeated = repeated.size();
-    std::vector<std::size_t> kept;
-    for (std::size_t t = 0, r = 0; t < traces.size(); ++t) {
-      if (r < repeated.size() && repeated[r] == t) {
-        ++r;
-      } else {
-        kept.push_back(t);
-      }
-    }
+    out.repeated = drop_repeated_traces(traces);
     for (const auto& spec : parse_spec_list(o.policy)) {
       auto abr = Registry::builtin().make_abr(spec.to_string(), manifest);
-      for (std::size_t g = 0; g < kept.size(); ++g) {
-        out.sessions.push_back(sim::play_reports(traces[kept[g]], *manifest, *abr, o.sim, qoe));
-        out.sessions.back().source = o.traces[kept[g]].filename().string();
-        out.group.push_back(g);
+      for (std::size_t t = 0; t < traces.size(); ++t) {
+        out.sessions.push_back(sim::play_reports(traces[t], *manifest, *abr, o.sim, qoe));
+        out.sessions.back().source = traces[t].name;  // read_trace names it by its file name
+        out.group.push_back(t);
       }
     }
-    out.groups = kept.size();
+    out.groups = traces.size();
   }
   for (const auto& path : o.logs) {
     out.sessions.push_back(sim::read_pensieve_log_reports(path));

@@ -346,6 +346,21 @@ std::vector<std::size_t> repeated_traces(const std::vector<NetworkTrace>& traces
   return repeated;
 }
 
+std::size_t drop_repeated_traces(std::vector<NetworkTrace>& traces) {
+  const std::vector<std::size_t> repeated = repeated_traces(traces);
+  std::vector<NetworkTrace> kept;
+  kept.reserve(traces.size() - repeated.size());
+  for (std::size_t i = 0, r = 0; i < traces.size(); ++i) {
+    if (r < repeated.size() && repeated[r] == i) {
+      ++r;
+    } else {
+      kept.push_back(std::move(traces[i]));
+    }
+  }
+  traces = std::move(kept);
+  return repeated.size();
+}
+
 double NetworkTrace::duration_s() const {
   return time_s.size() < 2 ? 0.0 : time_s.back() - time_s.front();
 }

@@ -69,9 +69,10 @@ int train_predictor(const CLI::App& app, const std::string& algo, const std::str
 
 // The options every policy trainer's run shares, and what the RL trainers add.
 struct PolicyRun {
-  std::string init, log, entropy;
+  std::string init, log;
   std::size_t sessions = 16, validate_every = 20;
   double learning_rate = 1e-4;
+  std::vector<double> entropy;  // ppo: START[,END] of the entropy bonus; empty = PpoOptions' defaults
 };
 
 // Writes the progress of a policy training as CSV (one row per validation),
@@ -103,25 +104,6 @@ void finish_policy_run(const std::string& algo, const std::string& out, const st
   const bool reinforcement = algo != "imitation";
   fmt::print("{}: kept iteration {} (validation QoE/segment {:.4f}){}\n", out, r.best_iteration, r.best_val_qoe,
              reinforcement ? fmt::format("; checkpoint {}.ckpt", out) : "");
-}
-
-// `--entropy START[,END]`: PPO's entropy bonus schedule (one value holds it).
-void set_entropy(const std::string& text, learn::PpoOptions& o) {
-  const std::vector<std::string> items = split_list(text);
-  if (items.size() > 2) throw UsageError(fmt::format("--entropy takes START or START,END (got '{}')", text));
-  std::vector<double> values;
-  for (const auto& item : items) {
-    double v = 0;
-    try {
-      v = detail::parse_double(item, "--entropy", "entropy bonus");
-    } catch (const Error& e) {
-      throw UsageError(e.what());
-    }
-    if (!(v >= 0 && v <= 1)) throw UsageError(fmt::format("--entropy: {} is not in [0, 1]", item));
-    values.push_back(v);
-  }
-  o.entropy_start = values.front();
-  o.entropy_end = values.back();
 }
 
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
@@ -234,6 +216,9 @@ int run_train(const std::vector<std::string>& argv) {
   app.add_option("--entropy", run.entropy,
                  "ppo: entropy bonus, annealed linearly from START to END over --iterations; one value holds it "
                  "[default: 0.02,0.002]")
+      ->delimiter(',')
+      ->expected(1, 2)
+      ->check(number_in(0, 1))
       ->type_name("START[,END]");
   if (!parse(app, argv)) return 0;
   const bool policy_trainer = algo == "imitation" || algo == "ppo" || algo == "dqn";
@@ -255,6 +240,7 @@ int run_train(const std::vector<std::string>& argv) {
     }
   } else {
     refuse(app.get_option("--epochs"), "to --algo " + algo);
+    if (algo == "dqn") refuse(app.get_option("--entropy"), "to --algo dqn (it explores epsilon-greedily)");
   }
 
   o.traces = trace_files(traces);
@@ -267,11 +253,13 @@ int run_train(const std::vector<std::string>& argv) {
   for (const auto& a : argv) o.command += " " + a;
   if (algo == "ppo") {
     learn::PpoOptions ppo;
-    if (!run.entropy.empty()) set_entropy(run.entropy, ppo);
+    if (!run.entropy.empty()) {
+      ppo.entropy_start = run.entropy.front();
+      ppo.entropy_end = run.entropy.back();
+    }
     return train_rl(app, algo, o, run, ppo, [&] { return learn::train_ppo(ppo); });
   }
   if (algo == "dqn") {
-    refuse(app.get_option("--entropy"), "to --algo dqn (it explores epsilon-greedily)");
     learn::DqnOptions dqn;
     return train_rl(app, algo, o, run, dqn, [&] { return learn::train_dqn(dqn); });
   }
