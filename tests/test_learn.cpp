@@ -3,6 +3,7 @@
 // run end to end.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "helpers.hpp"
@@ -126,6 +127,29 @@ TEST_CASE("The policy trainers' split reads a repeated trace once, so no trace i
     CHECK(split.val.size() == 2);
     CHECK_THROWS_WITH(learn::split_traces("test", {files[0]}, {copies[0]}, 0.2, 1),
                       Catch::Matchers::Contains("every training trace repeats a validation trace"));
+  }
+  SECTION("trace weights follow their traces through the repeats and the shuffle") {
+    std::vector<double> weights;
+    for (std::size_t i = 0; i < given.size(); ++i) weights.push_back(static_cast<double>(i + 1));
+    const learn::TraceSplit split = learn::split_traces("test", given, {}, 0.2, 3, weights);
+    const learn::TraceSplit plain = learn::split_traces("test", given, {}, 0.2, 3);
+    CHECK(samples_of(split.train) == samples_of(plain.train));  // weights do not move the split
+    CHECK(samples_of(split.val) == samples_of(plain.val));
+    REQUIRE(split.train_weight.size() == split.train.size());
+    CHECK(plain.train_weight == std::vector<double>(plain.train.size(), 1.0));
+    for (std::size_t k = 0; k < split.train.size(); ++k) {
+      // A trace's weight is its first file's (copies are the ones left out).
+      const auto file = std::find_if(files.begin(), files.end(), [&](const auto& f) {
+        return read_trace(f).throughput_bps == split.train[k].throughput_bps;
+      });
+      REQUIRE(file != files.end());
+      CHECK(split.train_weight[k] == static_cast<double>(file - files.begin() + 1));
+    }
+    CHECK_THROWS_WITH(learn::split_traces("test", given, {}, 0.2, 3, {1.0, 2.0}),
+                      Catch::Matchers::Contains("2 trace weights for 14 training traces"));
+    weights[5] = 0;
+    CHECK_THROWS_WITH(learn::split_traces("test", given, {}, 0.2, 3, weights),
+                      Catch::Matchers::Contains("a trace weight must be > 0"));
   }
   SECTION("without repeats the split is what it was: the seeded shuffle of the given traces") {
     const learn::TraceSplit a = learn::split_traces("test", files, {}, 0.2, 7);

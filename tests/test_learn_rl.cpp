@@ -111,6 +111,44 @@ TEST_CASE("Lockstep sessions report each segment's QoE and restart when a sessio
   CHECK_THROWS_WITH(learn::SessionBatch({}, manifest, sim, qoe, 2, 1), Catch::Contains("no training traces"));
 }
 
+TEST_CASE("Lockstep sessions draw each trace as often as its weight says", "[learn][rl]") {
+  const Manifest manifest = Manifest::synthetic_default(5);
+  SimConfig sim = SimConfig::pensieve();
+  sim.segment_count = 3;  // 2 decisions per session
+  const QoeModel qoe("lin", manifest);
+  const std::vector<NetworkTrace> traces = {steady_trace(0.5e6), steady_trace(20e6)};
+  // The share of sessions that played the fast trace, told by their reward at the top rung.
+  const auto fast_share = [&](const std::vector<double>& weights) {
+    learn::SessionBatch batch(traces, manifest, sim, qoe, 4, 5, weights);
+    std::vector<float> reward;
+    std::vector<std::uint8_t> done;
+    std::size_t fast = 0, sessions = 0;
+    for (int step = 0; step < 2000; ++step) {
+      batch.step({4, 4, 4, 4}, reward, done);
+      for (std::size_t i = 0; i < 4; ++i) {
+        if (!done[i]) continue;
+        ++sessions;
+        fast += reward[i] > 0 ? 1 : 0;  // the slow link stalls at the top rung
+      }
+    }
+    return static_cast<double>(fast) / static_cast<double>(sessions);
+  };
+  CHECK(fast_share({}) == Approx(0.5).margin(0.05));
+  CHECK(fast_share({1, 3}) == Approx(0.75).margin(0.05));
+  CHECK(fast_share({9, 1}) == Approx(0.1).margin(0.05));
+  // Equal weights draw as no weights do: the same sessions for a seed.
+  learn::SessionBatch plain(traces, manifest, sim, qoe, 2, 9), equal(traces, manifest, sim, qoe, 2, 9, {2, 2});
+  std::vector<float> ra, rb;
+  std::vector<std::uint8_t> da, db;
+  for (int step = 0; step < 40; ++step) {
+    plain.step({4, 0}, ra, da);
+    equal.step({4, 0}, rb, db);
+    CHECK(ra == rb);
+  }
+  CHECK_THROWS_WITH(learn::SessionBatch(traces, manifest, sim, qoe, 2, 1, {1}), Catch::Contains("1 weights for 2"));
+  CHECK_THROWS_WITH(learn::SessionBatch(traces, manifest, sim, qoe, 2, 1, {1, 0}), Catch::Contains("must be > 0"));
+}
+
 TEST_CASE("PPO learns an easy link, writes a policy the registry runs and resumes from its checkpoint",
           "[learn][rl]") {
   Setup s;

@@ -62,6 +62,20 @@ for bad in "x" "0.1,0.01,0" "-0.1" "2"; do
 done
 run 2 "--entropy is ppo's" -- "$cli" train --algo dqn --traces "$work/traces" --video "$work/video" \
   --out "$work/x.sopt" --entropy 0.02
+mkdir -p "$work/more" && cp "$work/traces/$(ls "$work/traces" | head -1)" "$work/more/only"
+run 0 "ppo draws traces by --trace-weights" -- "$cli" train --algo ppo --traces "$work/traces,$work/more" \
+  --trace-weights 1,0.25 --video "$work/video" --out "$work/weighted.sopt" --iterations 2 --validate-every 2 \
+  --sessions 4 --hidden 8 --threads 1
+check "the weighted model is written" -- [ -s "$work/weighted.sopt" ]
+run 1 "one --trace-weights per --traces item" -- "$cli" train --algo dqn --traces "$work/traces" \
+  --trace-weights 1,2 --video "$work/video" --out "$work/x.sopt"
+grep -q "2 weights for 1 --traces items" "$work/err" || { echo "FAIL: weight count not named"; cat "$work/err"; fail=1; }
+for bad in "0" "-1" "x"; do
+  run 2 "--trace-weights $bad is refused" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
+    --out "$work/x.sopt" --trace-weights "$bad"
+done
+run 2 "--trace-weights is ppo's and dqn's" -- "$cli" train --algo imitation --traces "$work/traces" \
+  --video "$work/video" --out "$work/x.sopt" --trace-weights 1
 run 0 "imitation of a registry controller" -- "$cli" train --algo imitation --expert robust_mpc:horizon=4 \
   --traces "$work/traces" --video "$work/video" --out "$work/imitation.sopt" --iterations 2 --epochs 4 --hidden 8 \
   --threads 1 --log "$work/imitation.csv"

@@ -101,6 +101,10 @@ struct RlOptions : PolicyTrainingOptions {
   double gamma = 0.99;                        ///< discount per segment
   double learning_rate = 1e-4;                ///< Adam
   double reward_scale = 0.1;                  ///< rewards are QoE x this while learning
+  /// How often sessions draw each training trace: one relative weight per
+  /// file of `traces` (each > 0, finite), e.g. 0.2 for each trace of a large
+  /// set so that it does not crowd out the others. Empty = every trace alike.
+  std::vector<double> trace_weights;
 };
 
 /// PPO's own settings (Schulman et al. 2017, as Pensieve-PPO uses it).

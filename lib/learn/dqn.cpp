@@ -107,7 +107,7 @@ TrainResult train_dqn(const DqnOptions& o) {
   std::mt19937_64 rng(o.seed * 7919 + 17);
   std::uniform_real_distribution<double> coin(0.0, 1.0);
 
-  SessionBatch batch(setup.split.train, manifest, o.sim, setup.qoe, o.sessions, o.seed);
+  SessionBatch batch(setup.split.train, manifest, o.sim, setup.qoe, o.sessions, o.seed, setup.split.train_weight);
   RungNets nets = make_rung_nets(o, batch);
   RungNets target = nets;
   target.head = copy_of(nets.head);

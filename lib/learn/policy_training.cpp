@@ -26,30 +26,53 @@ std::vector<NetworkTrace> read_traces(const std::vector<std::filesystem::path>& 
 }  // namespace
 
 TraceSplit split_traces(const std::string& trainer, const std::vector<std::filesystem::path>& traces,
-                        const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed) {
+                        const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed,
+                        const std::vector<double>& weights) {
   if (traces.empty()) throw Error(trainer + ": no training traces");
+  if (!weights.empty() && weights.size() != traces.size()) {
+    throw Error(fmt::format("{}: {} trace weights for {} training traces", trainer, weights.size(), traces.size()));
+  }
+  for (const double w : weights) {
+    if (!(w > 0) || !std::isfinite(w)) throw Error(fmt::format("{}: a trace weight must be > 0 (got {})", trainer, w));
+  }
   // Validation first, so a training trace that repeats a validation trace
   // (or an earlier training trace) is the one left out.
   TraceSplit split;
   std::vector<NetworkTrace> all = read_traces(val);
   split.repeated = drop_repeated_traces(all);
-  const auto val_count = static_cast<std::ptrdiff_t>(all.size());
+  const std::size_t val_count = all.size();
   for (auto& t : read_traces(traces)) all.push_back(std::move(t));
-  split.repeated += drop_repeated_traces(all);  // the distinct validation traces stay first
-  split.val.assign(std::make_move_iterator(all.begin()), std::make_move_iterator(all.begin() + val_count));
-  split.train.assign(std::make_move_iterator(all.begin() + val_count), std::make_move_iterator(all.end()));
-  if (split.train.empty()) throw Error(trainer + ": every training trace repeats a validation trace");
+  std::vector<double> weight(val_count, 1.0);
+  weight.insert(weight.end(), weights.begin(), weights.end());
+  weight.resize(all.size(), 1.0);
+  // The distinct traces, validation's first, each with its weight.
+  const std::vector<std::size_t> repeated = repeated_traces(all);
+  split.repeated += repeated.size();
+  std::vector<std::size_t> train;  // positions in `all` of the distinct training traces
+  for (std::size_t i = val_count, r = 0; i < all.size(); ++i) {
+    while (r < repeated.size() && repeated[r] < i) ++r;
+    if (r == repeated.size() || repeated[r] != i) train.push_back(i);
+  }
+  if (train.empty()) throw Error(trainer + ": every training trace repeats a validation trace");
+  std::size_t held = 0;
   if (val.empty()) {
     std::mt19937_64 rng(seed);
-    std::shuffle(split.train.begin(), split.train.end(), rng);
-    const auto held = static_cast<std::size_t>(std::ceil(val_fraction * static_cast<double>(split.train.size())));
-    if (held == 0 || held >= split.train.size()) {
+    std::shuffle(train.begin(), train.end(), rng);
+    held = static_cast<std::size_t>(std::ceil(val_fraction * static_cast<double>(train.size())));
+    if (held == 0 || held >= train.size()) {
       throw Error(fmt::format("{}: cannot hold back {} of {} distinct traces for validation; pass --val", trainer,
-                              val_fraction, split.train.size()));
+                              val_fraction, train.size()));
     }
-    const auto first_held = split.train.end() - static_cast<std::ptrdiff_t>(held);
-    split.val.assign(std::make_move_iterator(first_held), std::make_move_iterator(split.train.end()));
-    split.train.erase(first_held, split.train.end());
+  }
+  split.val.assign(std::make_move_iterator(all.begin()),
+                   std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(val_count)));
+  for (std::size_t k = 0; k < train.size(); ++k) {
+    if (k + held < train.size()) {
+      split.train.push_back(std::move(all[train[k]]));
+      split.train_weight.push_back(weight[train[k]]);
+    } else {
+      split.val.push_back(std::move(all[train[k]]));  // the held-back share: the shuffle's last traces
+    }
   }
   return split;
 }

@@ -24,6 +24,7 @@ namespace streamopt::learn {
 // Training and validation traces, read and checked.
 struct TraceSplit {
   std::vector<NetworkTrace> train, val;
+  std::vector<double> train_weight;  // per training trace: how often sessions draw it (relative)
   std::size_t repeated = 0;  // traces left out: their samples repeat another given trace's
 };
 
@@ -31,10 +32,12 @@ struct TraceSplit {
 // `val_fraction` of `traces` (whole traces, so no session is on both sides).
 // A trace whose samples repeat another's (overlapping directories) is read
 // once, so no trace is on both sides under two names; a training trace
-// repeating a validation trace is left out. `trainer` names the caller in
-// errors.
+// repeating a validation trace is left out. `weights` (one per file of
+// `traces`, each > 0; empty = all 1) follow the training traces into
+// `train_weight`. `trainer` names the caller in errors.
 TraceSplit split_traces(const std::string& trainer, const std::vector<std::filesystem::path>& traces,
-                        const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed);
+                        const std::vector<std::filesystem::path>& val, double val_fraction, std::uint64_t seed,
+                        const std::vector<double>& weights = {});
 
 // Checks what every rung-policy trainer needs before its long work: a time
 // budget, a ladder the policies take, no live mode, and that the directory

@@ -32,7 +32,7 @@ TrainResult train_ppo(const PpoOptions& o) {
   check(o);
   const RlSetup setup("ppo", o);
   const Manifest& manifest = setup.manifest;
-  SessionBatch batch(setup.split.train, manifest, o.sim, setup.qoe, o.sessions, o.seed);
+  SessionBatch batch(setup.split.train, manifest, o.sim, setup.qoe, o.sessions, o.seed, setup.split.train_weight);
   RungNets nets = make_rung_nets(o, batch);
   torch::optim::Adam optimizer(nets.parameters(), torch::optim::AdamOptions(o.learning_rate));
   TrainResult result;

@@ -1,7 +1,10 @@
 // Lockstep simulated sessions for the RL trainers (see session_batch.hpp).
 #include "learn/session_batch.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 
 #include "model/rung_features.hpp"
 #include "streamopt/error.hpp"
@@ -33,10 +36,22 @@ NetworkTrace rotate_trace(const NetworkTrace& trace, std::size_t first) {
 }
 
 SessionBatch::SessionBatch(const std::vector<NetworkTrace>& traces, const Manifest& manifest, const SimConfig& sim,
-                           const QoeModel& qoe, std::size_t sessions, std::uint64_t seed)
+                           const QoeModel& qoe, std::size_t sessions, std::uint64_t seed,
+                           const std::vector<double>& weights)
     : traces_(traces), manifest_(manifest), sim_(sim), qoe_(qoe), rng_(seed) {
   if (traces.empty()) throw Error("session batch: no training traces");
   if (sessions == 0) throw Error("session batch: sessions must be >= 1");
+  if (!weights.empty()) {
+    if (weights.size() != traces.size()) {
+      throw Error(fmt::format("session batch: {} weights for {} traces", weights.size(), traces.size()));
+    }
+    for (const double w : weights) {
+      if (!(w > 0) || !std::isfinite(w)) throw Error(fmt::format("session batch: a trace weight must be > 0 ({})", w));
+    }
+    // Equal weights draw as no weights do (the same traces for a seed).
+    weighted_ = std::any_of(weights.begin(), weights.end(), [&](double w) { return w != weights.front(); });
+    pick_ = std::discrete_distribution<std::size_t>(weights.begin(), weights.end());
+  }
   rotated_.resize(sessions);
   histories_.assign(sessions, model::DownloadHistory(model::kFeatureHistory));
   features_.assign(sessions * manifest.rung_count() * model::rung_feature_count(), 0.0f);
@@ -49,7 +64,9 @@ SessionBatch::SessionBatch(const std::vector<NetworkTrace>& traces, const Manife
 }
 
 void SessionBatch::draw_trace(std::size_t i) {
-  const NetworkTrace& trace = traces_[std::uniform_int_distribution<std::size_t>(0, traces_.size() - 1)(rng_)];
+  const std::size_t pick =
+      weighted_ ? pick_(rng_) : std::uniform_int_distribution<std::size_t>(0, traces_.size() - 1)(rng_);
+  const NetworkTrace& trace = traces_[pick];
   const std::size_t first =
       std::uniform_int_distribution<std::size_t>(0, std::max<std::size_t>(1, trace.time_s.size()) - 1)(rng_);
   rotated_[i] = rotate_trace(trace, first);

@@ -2,9 +2,10 @@
 // Simulated sessions played in lockstep for the reinforcement-learning
 // trainers (ppo, dqn): every step, each session waits for one decision; the
 // trainer scores all of them in one batch, and the batch plays them. A
-// session that ends restarts at once on another training trace, chosen and
-// rotated (started at a random sample) by the batch's seeded generator, so
-// a run is deterministic for a seed.
+// session that ends restarts at once on another training trace, chosen (in
+// proportion to the traces' weights) and rotated (started at a random
+// sample) by the batch's seeded generator, so a run is deterministic for a
+// seed.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,9 +27,11 @@ NetworkTrace rotate_trace(const NetworkTrace& trace, std::size_t first);
 class SessionBatch {
  public:
   // `sessions` sessions of `manifest` over `traces` (not copied: they must
-  // outlive the batch). Error when there are no traces or sessions.
+  // outlive the batch), each trace drawn in proportion to its entry of
+  // `weights` (one per trace, each > 0; empty = all alike). Error when there
+  // are no traces or sessions, or the weights do not fit.
   SessionBatch(const std::vector<NetworkTrace>& traces, const Manifest& manifest, const SimConfig& sim,
-               const QoeModel& qoe, std::size_t sessions, std::uint64_t seed);
+               const QoeModel& qoe, std::size_t sessions, std::uint64_t seed, const std::vector<double>& weights = {});
 
   // Sessions played at once.
   [[nodiscard]] std::size_t sessions() const { return players_.size(); }
@@ -60,6 +63,8 @@ class SessionBatch {
   SimConfig sim_;
   const QoeModel& qoe_;
   std::mt19937_64 rng_;
+  bool weighted_ = false;                       // false: every trace alike
+  std::discrete_distribution<std::size_t> pick_;  // the weighted draw
   std::vector<NetworkTrace> rotated_;
   std::vector<SimulatedPlayer> players_;
   std::vector<model::DownloadHistory> histories_;

@@ -78,7 +78,7 @@ struct RlSetup {
   RlSetup(const std::string& trainer, const RlOptions& o)
       : manifest(check_policy_training(trainer, o.minutes, o.sim, o.video, o.out)),
         qoe(o.qoe, manifest),
-        split(split_traces(trainer, o.traces, o.val, o.val_fraction, o.seed)),
+        split(split_traces(trainer, o.traces, o.val, o.val_fraction, o.seed, o.trace_weights)),
         threads(resolve_threads(o.threads)) {
     if (o.sessions == 0 || o.steps == 0 || o.iterations == 0 || o.validate_every == 0) {
       throw Error(trainer + ": sessions, steps, iterations and validate_every must be >= 1");

@@ -22,6 +22,20 @@ std::vector<std::filesystem::path> trace_files(const std::string& list) {
   return files;
 }
 
+// One weight per file of `list` from one per item (`--trace-weights`).
+std::vector<double> per_file_weights(const std::string& list, const std::vector<double>& item_weights) {
+  const auto items = split_list(list);
+  if (item_weights.size() != items.size()) {
+    throw Error(fmt::format("--trace-weights: {} weights for {} --traces items (one per item)", item_weights.size(),
+                            items.size()));
+  }
+  std::vector<double> weights;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    weights.resize(weights.size() + list_trace_files(items[i]).size(), item_weights[i]);
+  }
+  return weights;
+}
+
 std::string format_duration(double s) {
   return s >= 60 ? fmt::format("{}m{:02}s", static_cast<int>(s) / 60, static_cast<int>(s) % 60)
                  : fmt::format("{:.0f}s", s);
@@ -73,6 +87,7 @@ struct PolicyRun {
   std::size_t sessions = 16, validate_every = 20;
   double learning_rate = 1e-4;
   std::vector<double> entropy;  // ppo: START[,END] of the entropy bonus; empty = PpoOptions' defaults
+  std::vector<double> trace_weights;  // ppo|dqn: one per --traces item; empty = every trace alike
 };
 
 // Writes the progress of a policy training as CSV (one row per validation),
@@ -107,8 +122,9 @@ void finish_policy_run(const std::string& algo, const std::string& out, const st
 }
 
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
-int train_rl(const CLI::App& app, const std::string& algo, const learn::ImitationOptions& common,
-             const PolicyRun& run, learn::RlOptions& o, const std::function<learn::TrainResult()>& train) {
+int train_rl(const CLI::App& app, const std::string& algo, const std::string& traces,
+             const learn::ImitationOptions& common, const PolicyRun& run, learn::RlOptions& o,
+             const std::function<learn::TrainResult()>& train) {
   for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--expert", "--expert-horizon",
                            "--expert-buffer-value", "--expert-temperature"}) {
     refuse(app.get_option(name), "to --algo " + algo);
@@ -119,6 +135,7 @@ int train_rl(const CLI::App& app, const std::string& algo, const learn::Imitatio
   o.sessions = run.sessions;
   o.validate_every = run.validate_every;
   o.learning_rate = run.learning_rate;
+  if (!run.trace_weights.empty()) o.trace_weights = per_file_weights(traces, run.trace_weights);
   o.progress = [](const learn::TrainProgress& p) { print_progress(p, true); };
   finish_policy_run(algo, o.out.string(), run.log, train());
   return 0;
@@ -220,17 +237,24 @@ int run_train(const std::vector<std::string>& argv) {
       ->expected(1, 2)
       ->check(number_in(0, 1))
       ->type_name("START[,END]");
+  app.add_option("--trace-weights", run.trace_weights,
+                 "ppo|dqn: how often sessions draw each trace of each --traces item, relative to the others' "
+                 "(e.g. 1,1,0.2 makes each trace of the third a fifth as likely) [default: all alike]")
+      ->delimiter(',')
+      ->check(number_above(0, 1e6))
+      ->type_name("W[,W...]");
   if (!parse(app, argv)) return 0;
   const bool policy_trainer = algo == "imitation" || algo == "ppo" || algo == "dqn";
   if (!policy_trainer) {
-    for (const char* name : {"--log", "--init", "--sessions", "--validate-every", "--learning-rate", "--entropy"}) {
+    for (const char* name :
+         {"--log", "--init", "--sessions", "--validate-every", "--learning-rate", "--entropy", "--trace-weights"}) {
       refuse(app.get_option(name), "to --algo " + algo + " (it is for imitation, ppo and dqn)");
     }
     return train_predictor(app, algo, traces, video, out, mode, o, predictor, argv);
   }
   if (algo == "imitation") {
     for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--init", "--sessions",
-                             "--validate-every", "--learning-rate", "--entropy"}) {
+                             "--validate-every", "--learning-rate", "--entropy", "--trace-weights"}) {
       refuse(app.get_option(name), "to --algo imitation");
     }
     if (!o.expert_abr.empty()) {
@@ -257,11 +281,11 @@ int run_train(const std::vector<std::string>& argv) {
       ppo.entropy_start = run.entropy.front();
       ppo.entropy_end = run.entropy.back();
     }
-    return train_rl(app, algo, o, run, ppo, [&] { return learn::train_ppo(ppo); });
+    return train_rl(app, algo, traces, o, run, ppo, [&] { return learn::train_ppo(ppo); });
   }
   if (algo == "dqn") {
     learn::DqnOptions dqn;
-    return train_rl(app, algo, o, run, dqn, [&] { return learn::train_dqn(dqn); });
+    return train_rl(app, algo, traces, o, run, dqn, [&] { return learn::train_dqn(dqn); });
   }
   o.progress = [](const learn::TrainProgress& p) { print_progress(p, false); };
   finish_policy_run(algo, out, run.log, learn::train_imitation(o));
