@@ -42,10 +42,7 @@ TraceSplit split_traces(const std::string& trainer, const std::vector<std::files
   split.repeated = drop_repeated_traces(all);
   const std::size_t val_count = all.size();
   for (auto& t : read_traces(traces)) all.push_back(std::move(t));
-  std::vector<double> weight(val_count, 1.0);
-  weight.insert(weight.end(), weights.begin(), weights.end());
-  weight.resize(all.size(), 1.0);
-  // The distinct traces, validation's first, each with its weight.
+  // The distinct traces, validation's first.
   const std::vector<std::size_t> repeated = repeated_traces(all);
   split.repeated += repeated.size();
   std::vector<std::size_t> train;  // positions in `all` of the distinct training traces
@@ -69,7 +66,7 @@ TraceSplit split_traces(const std::string& trainer, const std::vector<std::files
   for (std::size_t k = 0; k < train.size(); ++k) {
     if (k + held < train.size()) {
       split.train.push_back(std::move(all[train[k]]));
-      split.train_weight.push_back(weight[train[k]]);
+      split.train_weight.push_back(weights.empty() ? 1.0 : weights[train[k] - val_count]);
     } else {
       split.val.push_back(std::move(all[train[k]]));  // the held-back share: the shuffle's last traces
     }

@@ -14,24 +14,29 @@ namespace streamopt::cli {
 
 namespace {
 
-std::vector<std::filesystem::path> trace_files(const std::string& list) {
+// The trace files of the items of `list`; `per_item` (when given) gets how
+// many files each item holds.
+std::vector<std::filesystem::path> trace_files(const std::string& list,
+                                               std::vector<std::size_t>* per_item = nullptr) {
   std::vector<std::filesystem::path> files;
   for (const auto& item : split_list(list)) {
-    for (const auto& f : list_trace_files(item)) files.push_back(f);
+    const auto listed = list_trace_files(item);
+    files.insert(files.end(), listed.begin(), listed.end());
+    if (per_item) per_item->push_back(listed.size());
   }
   return files;
 }
 
-// One weight per file of `list` from one per item (`--trace-weights`).
-std::vector<double> per_file_weights(const std::string& list, const std::vector<double>& item_weights) {
-  const auto items = split_list(list);
-  if (item_weights.size() != items.size()) {
+// One weight per trace file from one per --traces item (`--trace-weights`).
+std::vector<double> per_file_weights(const std::vector<std::size_t>& files_per_item,
+                                     const std::vector<double>& item_weights) {
+  if (item_weights.size() != files_per_item.size()) {
     throw Error(fmt::format("--trace-weights: {} weights for {} --traces items (one per item)", item_weights.size(),
-                            items.size()));
+                            files_per_item.size()));
   }
   std::vector<double> weights;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    weights.resize(weights.size() + list_trace_files(items[i]).size(), item_weights[i]);
+  for (std::size_t i = 0; i < files_per_item.size(); ++i) {
+    weights.resize(weights.size() + files_per_item[i], item_weights[i]);
   }
   return weights;
 }
@@ -122,7 +127,7 @@ void finish_policy_run(const std::string& algo, const std::string& out, const st
 }
 
 // `train --algo ppo|dqn`: reinforcement learning in the simulator.
-int train_rl(const CLI::App& app, const std::string& algo, const std::string& traces,
+int train_rl(const CLI::App& app, const std::string& algo, const std::vector<std::size_t>& files_per_item,
              const learn::ImitationOptions& common, const PolicyRun& run, learn::RlOptions& o,
              const std::function<learn::TrainResult()>& train) {
   for (const char* name : {"--policy", "--val-fraction", "--trees", "--max-depth", "--expert", "--expert-horizon",
@@ -135,7 +140,7 @@ int train_rl(const CLI::App& app, const std::string& algo, const std::string& tr
   o.sessions = run.sessions;
   o.validate_every = run.validate_every;
   o.learning_rate = run.learning_rate;
-  if (!run.trace_weights.empty()) o.trace_weights = per_file_weights(traces, run.trace_weights);
+  if (!run.trace_weights.empty()) o.trace_weights = per_file_weights(files_per_item, run.trace_weights);
   o.progress = [](const learn::TrainProgress& p) { print_progress(p, true); };
   finish_policy_run(algo, o.out.string(), run.log, train());
   return 0;
@@ -267,7 +272,8 @@ int run_train(const std::vector<std::string>& argv) {
     if (algo == "dqn") refuse(app.get_option("--entropy"), "to --algo dqn (it explores epsilon-greedily)");
   }
 
-  o.traces = trace_files(traces);
+  std::vector<std::size_t> files_per_item;
+  o.traces = trace_files(traces, &files_per_item);
   if (!val.empty()) o.val = trace_files(val);
   o.video = video;
   o.out = out;
@@ -281,11 +287,11 @@ int run_train(const std::vector<std::string>& argv) {
       ppo.entropy_start = run.entropy.front();
       ppo.entropy_end = run.entropy.back();
     }
-    return train_rl(app, algo, traces, o, run, ppo, [&] { return learn::train_ppo(ppo); });
+    return train_rl(app, algo, files_per_item, o, run, ppo, [&] { return learn::train_ppo(ppo); });
   }
   if (algo == "dqn") {
     learn::DqnOptions dqn;
-    return train_rl(app, algo, traces, o, run, dqn, [&] { return learn::train_dqn(dqn); });
+    return train_rl(app, algo, files_per_item, o, run, dqn, [&] { return learn::train_dqn(dqn); });
   }
   o.progress = [](const learn::TrainProgress& p) { print_progress(p, false); };
   finish_policy_run(algo, out, run.log, learn::train_imitation(o));
