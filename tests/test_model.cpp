@@ -3,6 +3,7 @@
 // imitation trainer's expert).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -172,6 +173,70 @@ TEST_CASE("Rung features: one row per rung, what each says", "[model]") {
   CHECK(rows[top * width + column("stall_over_segment_harmonic")] > 0.0f);
   CHECK(rows[0 * width + column("stall_over_segment_harmonic")] == 0.0f);
   CHECK(rows[top * width + column("plan_value_harmonic_minus_best")] < 0.0f);
+}
+
+TEST_CASE("An ensemble's heads vote by the mean of their log-softmax over the rungs", "[model]") {
+  const std::size_t rungs = 6;
+  std::vector<float> rows(rungs * model::rung_feature_count(), 0.0f);
+  std::size_t bitrate = 0;
+  while (model::rung_feature_names()[bitrate] != "bitrate_mbps") ++bitrate;
+  const std::vector<double> mbps = {0.3, 0.75, 1.2, 1.85, 2.85, 4.3};
+  for (std::size_t r = 0; r < rungs; ++r) rows[r * model::rung_feature_count() + bitrate] = static_cast<float>(mbps[r]);
+  const auto scores_of = [&](const ModelFile& f) {
+    model::RungPolicy::Scratch scratch;
+    std::vector<double> scores;
+    model::RungPolicy(f).score(rows, rungs, scratch, scores);
+    return scores;
+  };
+  const auto log_softmax = [](std::vector<double> s) {
+    double sum = 0;
+    for (const double v : s) sum += std::exp(v);
+    for (double& v : s) v -= std::log(sum);
+    return s;
+  };
+  const ModelFile low = target_policy(0.5f), high = target_policy(4.0f), mid = target_policy(1.9f);
+  const ModelFile pair = model::make_rung_policy_ensemble({low, high}, "test");
+  CHECK(model::RungPolicy(pair).head_count() == 2);
+  CHECK(model::RungPolicy(low).head_count() == 1);
+  const std::vector<double> a = log_softmax(scores_of(low)), b = log_softmax(scores_of(high)), ab = scores_of(pair);
+  REQUIRE(ab.size() == rungs);
+  for (std::size_t r = 0; r < rungs; ++r) CHECK(ab[r] == Approx((a[r] + b[r]) / 2).margin(1e-6));
+  CHECK(scores_of(low)[0] == Approx(-0.2).margin(1e-5));  // one head: its raw scores, as before
+  // It round-trips, and an ensemble member adds all its heads.
+  const ModelFile again = ModelFile::parse(pair.serialize(), "pair.sopt");
+  CHECK(scores_of(again) == ab);
+  const ModelFile three = model::make_rung_policy_ensemble({pair, mid}, "test");
+  CHECK(model::RungPolicy(three).head_count() == 3);
+  CHECK(three.text("heads") == "3");
+  const std::vector<double> c = log_softmax(scores_of(mid)), abc = scores_of(three);
+  for (std::size_t r = 0; r < rungs; ++r) CHECK(abc[r] == Approx((a[r] + b[r] + c[r]) / 3).margin(1e-6));
+  // It runs through the registry like any rung policy.
+  test::TempDir dir;
+  three.save(dir.path() / "three.sopt");
+  const auto m = std::make_shared<const Manifest>(test::envivio_ladder());
+  const Decision d = make_abr("ppo:model=" + (dir.path() / "three.sopt").string(), m)->decide(test::state_at(10, 0));
+  CHECK(d.rung == static_cast<std::size_t>(std::max_element(abc.begin(), abc.end()) - abc.begin()));
+
+  SECTION("bad members and bad files are named errors") {
+    CHECK_THROWS_WITH(model::make_rung_policy_ensemble({}, "test"), Catch::Contains("no member models"));
+    ModelFile dqn = target_policy(1.0f);
+    dqn.set_text("algorithm", "dqn");
+    CHECK_THROWS_WITH(model::make_rung_policy_ensemble({low, ModelFile::parse(dqn.serialize(), "q.sopt")}, "test"),
+                      Catch::Contains("q.sopt was trained by dqn") && Catch::Contains("by imitation"));
+    CHECK_THROWS_WITH(model::make_rung_policy_ensemble({low, ModelFile::parse("junk", "junk.sopt")}, "test"),
+                      Catch::Contains("junk.sopt"));
+    std::vector<ModelFile> many(model::kMaxEnsembleHeads + 1, low);
+    CHECK_THROWS_WITH(model::make_rung_policy_ensemble(many, "test"), Catch::Contains("more than 64 heads"));
+    for (const char* heads : {"0", "65", "x"}) {
+      ModelFile bad = pair;
+      bad.set_text("heads", heads);
+      CHECK_THROWS_WITH(model::RungPolicy(ModelFile::parse(bad.serialize(), "bad.sopt")), Catch::Contains("bad.sopt"));
+    }
+    ModelFile missing = pair;
+    missing.set_text("heads", "3");  // a third head it does not hold
+    CHECK_THROWS_WITH(model::RungPolicy(ModelFile::parse(missing.serialize(), "m.sopt")),
+                      Catch::Contains("m.sopt") && Catch::Contains("head2"));
+  }
 }
 
 TEST_CASE("A learned policy runs through the registry with model=FILE", "[model]") {

@@ -2,7 +2,8 @@
 # `streamopt train --algo ppo|dqn|imitation` from the command line on a tiny
 # synthetic title: the model, its checkpoint and the progress log are written,
 # a run resumes from the checkpoint, imitation learns from a registry
-# controller, options of other trainers are refused, and the
+# controller, options of other trainers are refused, policies combine into
+# an ensemble, and the
 # log plots with streamopt/training_report.py (when matplotlib is there).
 #   train_cli_test.sh STREAMOPT_CLI PYTHON_PACKAGE_DIR
 set -u
@@ -95,6 +96,19 @@ run 2 "--init is not for predictors" -- "$cli" train --algo rf --traces "$work/t
   --out "$work/x.sopt" --init "$work/ppo.sopt"
 run 1 "--init must be a rung policy" -- "$cli" train --algo ppo --traces "$work/traces" --video "$work/video" \
   --out "$work/x.sopt" --init "$work/video/ladder.json"
+
+# Ensembles: policies of one algorithm combine into one model whose heads vote.
+run 0 "ensemble of two ppo models" -- "$cli" ensemble --out "$work/ens.sopt" "$work/held.sopt" "$work/weighted.sopt"
+grep -q "2 heads from 2 models (ppo)" "$work/out" || { echo "FAIL: ensemble summary"; cat "$work/out"; fail=1; }
+run 0 "the ensemble runs in evaluate" -- "$cli" evaluate --abr "ppo:model=$work/ens.sopt" --traces "$work/traces" \
+  --video "$work/video"
+run 1 "an ensemble refuses members of two algorithms" -- "$cli" ensemble --out "$work/x.sopt" "$work/held.sopt" \
+  "$work/imitation.sopt"
+grep -q "trained by imitation" "$work/err" || { echo "FAIL: algorithm mismatch not named"; cat "$work/err"; fail=1; }
+run 1 "an ensemble refuses a file that is not a model" -- "$cli" ensemble --out "$work/x.sopt" "$work/held.sopt" \
+  "$work/video/ladder.json"
+run 2 "an ensemble needs two members" -- "$cli" ensemble --out "$work/x.sopt" "$work/held.sopt"
+run 2 "an ensemble's members must exist" -- "$cli" ensemble --out "$work/x.sopt" "$work/held.sopt" "$work/none.sopt"
 check "refused runs write no model" -- [ ! -e "$work/x.sopt" ]
 
 if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then

@@ -1,8 +1,9 @@
-// Learned rung policies (imitation, and later PPO and DQN): each decision
-// computes one feature row per rung (lib/model/rung_features.hpp), scores
-// the rows with the model's shared MLP head in Eigen and fetches the best
-// rung. Ladders of 2 to 16 rungs and any segment duration. The model comes
-// from `model=FILE` or the shipped models/<name>.sopt (docs/learning.md).
+// Learned rung policies (imitation, PPO, DQN, and ensembles of them): each
+// decision computes one feature row per rung (lib/model/rung_features.hpp),
+// scores the rows with the model's MLP head (or an ensemble's heads) in Eigen
+// and fetches the best rung. Ladders of 2 to 16 rungs and any segment
+// duration. The model comes from `model=FILE` or the shipped
+// models/<name>.sopt (docs/learning.md).
 #include <fmt/format.h>
 
 #include <algorithm>

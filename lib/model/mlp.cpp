@@ -93,4 +93,19 @@ void write_mlp(ModelFile& file, const std::string& prefix, const std::vector<flo
   }
 }
 
+void copy_mlp(const ModelFile& from, const std::string& from_prefix, ModelFile& to, const std::string& to_prefix) {
+  (void)Mlp(from, from_prefix);  // checked first: a bad layer count never sizes anything here
+  const std::size_t layers = from.count(from_prefix + ".layers");
+  to.set_text(to_prefix + ".layers", std::to_string(layers));
+  std::vector<std::string> names = {".input_mean", ".input_scale"};
+  for (std::size_t i = 0; i < layers; ++i) {
+    names.push_back(fmt::format(".layer{}.weight", i));
+    names.push_back(fmt::format(".layer{}.bias", i));
+  }
+  for (const auto& name : names) {
+    const FloatTensor& t = from.floats(from_prefix + name);
+    to.set_floats(to_prefix + name, t.shape, t.values);
+  }
+}
+
 }  // namespace streamopt::model

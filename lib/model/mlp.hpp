@@ -54,4 +54,8 @@ void write_mlp(ModelFile& file, const std::string& prefix, const std::vector<flo
                const std::vector<float>& input_scale, const std::vector<std::vector<float>>& weights,
                const std::vector<std::vector<float>>& biases);
 
+// Copies the MLP under `from_prefix` of `from` to `to_prefix` of `to` (Error
+// naming `from` and the entry when it is not a valid MLP).
+void copy_mlp(const ModelFile& from, const std::string& from_prefix, ModelFile& to, const std::string& to_prefix);
+
 }  // namespace streamopt::model

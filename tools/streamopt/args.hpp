@@ -62,6 +62,8 @@ int run_telemetry(const std::vector<std::string>& argv);  // exits 1 without hir
 int run_edge(const std::vector<std::string>& argv);
 // `predictors evaluate`: throughput predictors scored on replayed sessions.
 int run_predictors(const std::vector<std::string>& argv);
+// `ensemble`: rung policies combined into one model file.
+int run_ensemble(const std::vector<std::string>& argv);
 // Built with the serve component only (STREAMOPT_HAVE_SERVE).
 int run_serve(const std::vector<std::string>& argv);
 // Built with the learn component only (STREAMOPT_HAVE_LEARN).

@@ -29,6 +29,7 @@ commands:
   train      train a learned controller on traces (when built with the learn component)
   dataset    build the learned predictors' feature tables (when built with the learn component)
   predictors evaluate throughput predictors on replayed sessions
+  ensemble   combine learned rung policies into one model file whose heads vote
   serve      the HTTP decision service (when built with the serve component)
   list       the controllers and predictors in the registry
   version    print the version
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (command == "telemetry") return streamopt::cli::run_telemetry(args);
     if (command == "edge") return streamopt::cli::run_edge(args);
     if (command == "predictors") return streamopt::cli::run_predictors(args);
+    if (command == "ensemble") return streamopt::cli::run_ensemble(args);
 #ifdef STREAMOPT_HAVE_CODECS
     if (command == "encode") return streamopt::cli::run_encode(args);
 #else
