@@ -2,8 +2,6 @@
 // vote (the mean of their log-softmax over the rungs; docs/cli.md).
 #include <fmt/format.h>
 
-#include <filesystem>
-
 #include "args.hpp"
 #include "model/model_file.hpp"
 #include "model/rung_policy.hpp"
@@ -24,9 +22,6 @@ int run_ensemble(const std::vector<std::string>& argv) {
       ->check(CLI::ExistingFile)
       ->type_name("MODEL");
   if (!parse(app, argv)) return 0;
-  if (const auto dir = std::filesystem::path(out).parent_path(); !dir.empty() && !std::filesystem::is_directory(dir)) {
-    throw Error(fmt::format("ensemble: the directory of --out ({}) does not exist", dir.string()));
-  }
   std::vector<model::ModelFile> files;
   for (const auto& m : members) files.push_back(model::ModelFile::load(m));
   std::string command = "streamopt ensemble";
