@@ -2,7 +2,8 @@
 # Trains the learned controllers streamopt ships (models/*.sopt) from the
 # shared traces' train splits only, with fixed seeds; models/README.md
 # records each command. Long: 3 minutes for the imitation policy, up to 20
-# for PPO's starting point, about 5 for PPO and 10 for DQN on 2 cores.
+# for each of PPO's two starting points, about 35 for PPO's ten runs, 10 to
+# distil them into the shipped ppo policy and 10 for DQN on 2 cores.
 #   scripts/train_models.sh [OUT_DIR]     (default: models/)
 # Needs the learn component (libtorch-dev) and the data (STREAMOPT_DATA,
 # default ../shared).
@@ -21,24 +22,54 @@ mkdir -p "$out"
   --video "$data/video/envivio" --out "$out/imitation.sopt" \
   --minutes 3 --seed 1 --threads 2
 
-# PPO's starting point (not shipped): DAgger from the clairvoyant lookahead
-# oracle, whose risky habits PPO then prices (from the policy above PPO drifts
-# down instead; docs/learning.md "PPO").
+# PPO's two starting points (not shipped): DAgger from the clairvoyant
+# lookahead oracle, whose risky habits PPO then prices (from the policy above
+# PPO drifts down instead; docs/learning.md "PPO"), for 4 and for 6 iterations.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 "$streamopt" train --algo imitation \
   --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
   --video "$data/video/envivio" --out "$scratch/imitation_oracle.sopt" \
   --iterations 4 --minutes 20 --expert-horizon 8 --seed 1 --threads 2
+"$streamopt" train --algo imitation \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --video "$data/video/envivio" --out "$scratch/imitation_oracle6.sopt" \
+  --iterations 6 --minutes 30 --expert-horizon 8 --seed 1 --threads 1
 
-# PPO: that policy fine-tuned on its own QoE, with Puffer's train split added
+# PPO: each start fine-tuned on its own QoE, with Puffer's train split added
 # at a fifth of the weight per trace (a third of the sessions, not 70 %), the
 # entropy bonus held at 0.02 (docs/learning.md "PPO"); a fixed number of
-# iterations on one thread, so the run is the same for the seed on any machine.
-"$streamopt" train --algo ppo --init "$scratch/imitation_oracle.sopt" \
-  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train,$data/traces/puffer-2110/train" \
-  --trace-weights 1,1,0.2 --video "$data/video/envivio" --out "$out/ppo.sopt" --entropy 0.02 \
-  --iterations 1500 --minutes 30 --seed 1 --threads 1 --validate-every 25 --log "$out/ppo.progress.csv"
+# iterations on one thread, so a run is the same for its seed on any machine.
+# Seeds 1 to 5 from each start, two runs at a time.
+ppo_run() {  # START SEED OUT
+  "$streamopt" train --algo ppo --init "$scratch/$1.sopt" \
+    --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train,$data/traces/puffer-2110/train" \
+    --trace-weights 1,1,0.2 --video "$data/video/envivio" --out "$scratch/$3.sopt" --entropy 0.02 \
+    --iterations 1500 --minutes 30 --seed "$2" --threads 1 --validate-every 25 --log "$scratch/$3.progress.csv"
+}
+running=()
+for start in imitation_oracle imitation_oracle6; do
+  for seed in 1 2 3 4 5; do
+    ppo_run "$start" "$seed" "ppo_${start#imitation_}_s$seed" &
+    running+=("$!")
+    if ((${#running[@]} == 2)); then
+      wait "${running[0]}"
+      running=("${running[@]:1}")
+    fi
+  done
+done
+for pid in "${running[@]}"; do wait "$pid"; done
+cp "$scratch/ppo_oracle_s1.progress.csv" "$out/ppo.progress.csv"
+
+# The shipped ppo policy: the ten runs as one ensemble whose heads vote,
+# distilled back into one head by DAgger (docs/learning.md "Ensembles and
+# distillation"): the ensemble's QoE at one policy's cost per decision.
+"$streamopt" ensemble --out "$scratch/ppo_ensemble.sopt" \
+  "$scratch"/ppo_oracle_s{1,2,3,4,5}.sopt "$scratch"/ppo_oracle6_s{1,2,3,4,5}.sopt
+"$streamopt" train --algo imitation --expert "ppo:model=$scratch/ppo_ensemble.sopt" --expert-temperature 1 \
+  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+  --video "$data/video/envivio" --out "$out/ppo.sopt" \
+  --iterations 8 --minutes 25 --seed 1 --threads 1
 
 # DQN: double dueling n-step DQN from scratch.
 "$streamopt" train --algo dqn \
