@@ -2,7 +2,7 @@
 # Trains the learned controllers streamopt ships (models/*.sopt) from the
 # shared traces' train splits only, with fixed seeds; models/README.md
 # records each command. Long: 3 minutes for the imitation policy, up to 20
-# for each of PPO's two starting points, about 35 for PPO's ten runs, 10 to
+# and 30 for PPO's two starting points, about 35 for PPO's ten runs, 10 to
 # distil them into the shipped ppo policy and 10 for DQN on 2 cores.
 #   scripts/train_models.sh [OUT_DIR]     (default: models/)
 # Needs the learn component (libtorch-dev) and the data (STREAMOPT_DATA,
@@ -27,14 +27,14 @@ mkdir -p "$out"
 # PPO drifts down instead; docs/learning.md "PPO"), for 4 and for 6 iterations.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-"$streamopt" train --algo imitation \
-  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
-  --video "$data/video/envivio" --out "$scratch/imitation_oracle.sopt" \
-  --iterations 4 --minutes 20 --expert-horizon 8 --seed 1 --threads 2
-"$streamopt" train --algo imitation \
-  --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
-  --video "$data/video/envivio" --out "$scratch/imitation_oracle6.sopt" \
-  --iterations 6 --minutes 30 --expert-horizon 8 --seed 1 --threads 1
+oracle_start() {  # NAME ITERATIONS MINUTES THREADS
+  "$streamopt" train --algo imitation \
+    --traces "$data/traces/fcc-hsdpa/train,$data/traces/fcc/train" \
+    --video "$data/video/envivio" --out "$scratch/$1.sopt" \
+    --iterations "$2" --minutes "$3" --expert-horizon 8 --seed 1 --threads "$4"
+}
+oracle_start imitation_oracle 4 20 2
+oracle_start imitation_oracle6 6 30 1
 
 # PPO: each start fine-tuned on its own QoE, with Puffer's train split added
 # at a fifth of the weight per trace (a third of the sessions, not 70 %), the
